@@ -1,0 +1,44 @@
+"""The ``splashseg`` command group: a thin layer that parses options and calls the library.
+
+Every command module registers itself here. Errors from the library (:class:`SplashsegError`) become
+one ``error: ...`` line and the contract's exit code; ``--debug`` or ``SPLASHSEG_DEBUG=1`` shows the
+traceback instead.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+from .errors import SplashsegGroup
+from .options import debug_option
+
+
+@click.group(cls=SplashsegGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="splashseg")
+@debug_option
+def main() -> None:
+    """Instance segmentation and colour splash with Mask R-CNN.
+
+    Find every object in pictures and videos, draw the detections, or keep the chosen objects in
+    colour while everything else turns gray. Import your own VIA/COCO/LabelMe annotations, fine-tune,
+    evaluate and splash with your own model.
+
+    \b
+    Example:
+        splashseg splash photo.jpg --classes person --out splashed/
+    """
+    from ..env_check import check_torch_pair
+
+    check_torch_pair()
+
+
+def _register() -> None:
+    from . import data_cmds, demo_cmd, model_cmds, predict_cmds, train_cmds, video_cmds
+
+    for module in (data_cmds, train_cmds, predict_cmds, video_cmds, model_cmds, demo_cmd):
+        for command in module.COMMANDS:
+            main.add_command(command)
+
+
+_register()

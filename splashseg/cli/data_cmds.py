@@ -1,0 +1,3 @@
+"""Commands: placeholder until the module lands."""
+
+COMMANDS: list = []

@@ -1,0 +1,92 @@
+"""Option decorators shared by several commands, so each option and its default is written once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from ..console import Reporter
+from .errors import DEBUG_KEY
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+MODEL_NAMES = ("maskrcnn_resnet50_fpn_v2", "maskrcnn_resnet50_fpn", "maskrcnn_small")
+
+
+def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta[DEBUG_KEY] = True
+
+
+def debug_option(func: F) -> F:
+    """``--debug``: show tracebacks (also ``SPLASHSEG_DEBUG=1``)."""
+    return click.option("--debug", is_flag=True, expose_value=False, is_eager=True, callback=_set_debug,
+                        help="Show the full traceback on errors (also SPLASHSEG_DEBUG=1).")(func)
+
+
+def _compose(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    def apply(func: F) -> F:
+        for decorator in reversed(decorators):
+            func = decorator(func)
+        return func
+
+    return apply
+
+
+def device_option(func: F) -> F:
+    return click.option("--device", default="auto", show_default=True, metavar="auto|cpu|cuda|cuda:N",
+                        help="Where the model runs; auto picks CUDA when available.")(func)
+
+
+def model_options(default_weights: str | None = "coco") -> Callable[[F], F]:
+    """``--model --weights --device --min-size --max-size``: which network and where it runs."""
+    return _compose(
+        click.option("--model", "model_name", type=click.Choice(MODEL_NAMES), default=None,
+                     help="Architecture [default: maskrcnn_resnet50_fpn_v2, or the checkpoint's]."),
+        click.option("--weights", default=default_weights, show_default=default_weights is not None,
+                     metavar="coco|none|PATH",
+                     help="COCO-pretrained weights, random init, or a checkpoint/state dict file."),
+        device_option,
+        click.option("--min-size", type=click.IntRange(32, 4096), default=None,
+                     help="Short side the model resizes to [default: 800, or the checkpoint's]."),
+        click.option("--max-size", type=click.IntRange(32, 8192), default=None,
+                     help="Long side limit for the resize [default: 1333, or the checkpoint's]."),
+    )
+
+
+def prediction_options(func: F) -> F:
+    """``--conf --classes --batch-size``: which detections to keep and how many images per forward."""
+    return _compose(
+        click.option("--conf", type=click.FloatRange(0.0, 1.0), default=0.5, show_default=True,
+                     help="Minimum score of a kept detection."),
+        click.option("--classes", default=None, metavar="NAME,NAME",
+                     help="Keep only these class names (comma separated)."),
+        click.option("--batch-size", type=click.IntRange(1, 1024), default=1, show_default=True,
+                     help="Images per forward pass."),
+    )(func)
+
+
+def output_options(out_help: str, out_default: str | None = None) -> Callable[[F], F]:
+    """``--out --force --json -q --debug``."""
+    return _compose(
+        click.option("--out", "out", type=click.Path(), default=out_default, show_default=out_default is not None,
+                     help=out_help),
+        click.option("--force", is_flag=True, help="Overwrite existing outputs."),
+        click.option("--json", "json_mode", is_flag=True, help="Print a machine-readable summary on stdout."),
+        click.option("-q", "--quiet", is_flag=True, help="No progress bars or informational messages."),
+        debug_option,
+    )
+
+
+def reporter(json_mode: bool = False, quiet: bool = False) -> Reporter:
+    return Reporter(json_mode=json_mode, quiet=quiet)
+
+
+def split_names(value: str | None) -> list[str] | None:
+    """``"person, dog"`` -> ``["person", "dog"]``; ``None`` or empty -> ``None``."""
+    if not value:
+        return None
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    return names or None

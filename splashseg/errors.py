@@ -1,0 +1,32 @@
+"""Error types with the exit codes the command-line contract promises.
+
+Library code raises these; only the CLI turns them into messages and exit codes.
+"""
+
+from __future__ import annotations
+
+
+class SplashsegError(Exception):
+    """Base class: a failure the user can act on, reported as one line without a traceback."""
+
+    exit_code = 2
+
+
+class InputError(SplashsegError, ValueError):
+    """Bad usage or bad input: a missing or unreadable file, a malformed annotation, an unknown name.
+
+    Exit code 2. The message names the file (when there is one) and what is wrong with it.
+    """
+
+    exit_code = 2
+
+
+class RunFailure(SplashsegError, RuntimeError):
+    """A failure while running on valid input: out of memory, a stream that breaks off. Exit code 1."""
+
+    exit_code = 1
+
+
+def describe_path(path: object) -> str:
+    """Return a path formatted for an error message (quoted, so spaces and odd names stay visible)."""
+    return f"'{path}'"

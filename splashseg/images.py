@@ -1,0 +1,146 @@
+"""Reading and writing image files.
+
+Every array that leaves this module is RGB, ``uint8``, shape ``[H, W, 3]``, with EXIF orientation
+applied (the picture as a browser or VIA shows it). Alpha, when the file has it, is returned apart.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import InputError
+from .fsutil import atomic_path
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif")
+
+
+@dataclass
+class LoadedImage:
+    """An image file decoded for the model.
+
+    rgb: ``uint8`` ``[H, W, 3]`` RGB, EXIF orientation applied.
+    alpha: ``uint8`` ``[H, W]`` or ``None`` when the file has no transparency.
+    format: Pillow's format name of the file's content (``"PNG"``, ``"JPEG"``...), not its suffix.
+    rotated: whether an EXIF orientation other than "normal" was applied.
+    """
+
+    path: Path
+    rgb: np.ndarray
+    alpha: np.ndarray | None
+    format: str
+    rotated: bool = False
+
+    @property
+    def height(self) -> int:
+        return int(self.rgb.shape[0])
+
+    @property
+    def width(self) -> int:
+        return int(self.rgb.shape[1])
+
+
+def _to_uint8(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
+    """Convert any Pillow mode to (RGB uint8 [H, W, 3], alpha uint8 [H, W] or None)."""
+    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        arr = np.asarray(img, dtype=np.float64)
+        top = 65535.0 if img.mode.startswith("I;16") or arr.max(initial=0) > 255 else 255.0
+        gray = np.clip(np.rint(arr * (255.0 / top)), 0, 255).astype(np.uint8)
+        return np.repeat(gray[:, :, None], 3, axis=2), None
+    has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
+    if has_alpha:
+        rgba = np.asarray(img.convert("RGBA"))
+        return np.ascontiguousarray(rgba[:, :, :3]), np.ascontiguousarray(rgba[:, :, 3])
+    return np.asarray(img.convert("RGB")), None
+
+
+def read_image(path: str | os.PathLike[str]) -> LoadedImage:
+    """Decode an image file by its content (a PNG named ``.jpg`` still loads).
+
+    Raises :class:`InputError` naming the file when it is missing, not an image, or truncated.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
+    try:
+        with Image.open(path) as img:
+            img.load()
+            fmt = img.format or "PNG"
+            orientation = img.getexif().get(0x0112, 1)
+            img = ImageOps.exif_transpose(img)
+            rgb, alpha = _to_uint8(img)
+    except UnidentifiedImageError:
+        raise InputError(f"{path}: not an image file (its content is no format Pillow reads)") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise InputError(f"{path}: cannot decode image ({exc})") from None
+    return LoadedImage(path=path, rgb=rgb, alpha=alpha, format=fmt, rotated=orientation not in (1, None))
+
+
+def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
+    """Return ``(width, height)`` as displayed (EXIF rotation applied) reading only the file header."""
+    path = Path(path)
+    try:
+        with Image.open(path) as img:
+            width, height = img.size
+            if img.getexif().get(0x0112, 1) in (5, 6, 7, 8):
+                width, height = height, width
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except UnidentifiedImageError:
+        raise InputError(f"{path}: not an image file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read image header ({exc})") from None
+    return width, height
+
+
+def write_image(path: Path, rgb: np.ndarray, *, alpha: np.ndarray | None = None, format: str | None = None,
+                quality: int = 95) -> None:
+    """Write an RGB ``uint8 [H, W, 3]`` array atomically.
+
+    ``format`` is a Pillow format name; by default it follows the suffix of ``path``. ``alpha``
+    (``uint8 [H, W]``) is kept when the format can hold it.
+    """
+    img = Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8), "RGB")
+    fmt = (format or Image.registered_extensions().get(Path(path).suffix.lower(), "PNG")).upper()
+    if alpha is not None and fmt in ("PNG", "WEBP", "TIFF", "GIF"):
+        img.putalpha(Image.fromarray(alpha, "L"))
+    params = {"quality": quality} if fmt in ("JPEG", "WEBP") else {}
+    if fmt == "JPEG" and img.mode != "RGB":
+        img = img.convert("RGB")
+    with atomic_path(path) as tmp:
+        img.save(tmp, format=fmt, **params)
+
+
+def expand_inputs(inputs: Sequence[str], suffixes: Iterable[str] = IMAGE_SUFFIXES) -> list[Path]:
+    """Turn files, folders and glob patterns into a sorted list of image files, duplicates removed.
+
+    Raises :class:`InputError` for a path that matches nothing or a folder without images.
+    """
+    suffixes = tuple(s.lower() for s in suffixes)
+    found: list[Path] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
+            if not files:
+                raise InputError(f"{path}: folder holds no images ({', '.join(suffixes)})")
+            found.extend(files)
+        elif path.exists():
+            found.append(path)
+        elif glob.has_magic(item):
+            files = sorted(Path(p) for p in glob.glob(item, recursive=True) if Path(p).is_file())
+            if not files:
+                raise InputError(f"{item}: pattern matches no files")
+            found.extend(files)
+        else:
+            raise InputError(f"{path}: no such file or folder")
+    unique: dict[Path, Path] = {}
+    for path in found:
+        unique.setdefault(path.resolve(), path)
+    return list(unique.values())

@@ -1,0 +1,99 @@
+"""``load_model``: resolve ``--model`` / ``--weights`` / sizes into a ready model and its class names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from torchvision.models.detection import MaskRCNN
+
+from ..errors import InputError
+from .checkpoint import load_checkpoint, make_meta, num_classes_in
+from .registry import DEFAULT_MODEL, MODELS, build_model
+from .weights import coco_class_names
+
+BACKGROUND = "__background__"
+
+
+@dataclass
+class LoadedModel:
+    """A model with what is needed to use it.
+
+    class_names: index = label id; index 0 is ``__background__``; COCO's layout has ``N/A`` gaps.
+    """
+
+    model: MaskRCNN
+    model_name: str
+    class_names: list[str]
+    min_size: int
+    max_size: int
+
+    @property
+    def meta(self) -> dict:
+        """Metadata for :func:`save_checkpoint`."""
+        return make_meta(self.model_name, self.class_names, self.min_size, self.max_size)
+
+
+def _coco_names() -> list[str]:
+    return coco_class_names(MODELS[DEFAULT_MODEL].coco_weights)
+
+
+def _generic_names(num_classes: int) -> list[str]:
+    if num_classes == 91:
+        return _coco_names()
+    return [BACKGROUND] + [f"class{i}" for i in range(1, num_classes)]
+
+
+def load_model(model_name: str | None = None, weights: str = "coco", *, class_names: list[str] | None = None,
+               min_size: int | None = None, max_size: int | None = None) -> LoadedModel:
+    """Build a model from ``--weights coco|none|PATH``.
+
+    class_names: the classes wanted (background first). With ``coco`` the predictors are replaced when
+    they differ from COCO's (fine-tuning); with ``none`` they set the head size; with ``PATH`` they must
+    match the checkpoint's count, else :class:`InputError`. ``None``: COCO's, or the checkpoint's.
+    """
+    if weights not in ("coco", "none"):
+        return _load_from_file(Path(weights), model_name, class_names, min_size, max_size)
+    name = model_name or DEFAULT_MODEL
+    spec = MODELS[name]
+    names = list(class_names) if class_names else _coco_names()
+    model = build_model(name, len(names), coco=weights == "coco", min_size=min_size, max_size=max_size)
+    return LoadedModel(model, name, names, min_size or spec.min_size, max_size or spec.max_size)
+
+
+def _load_from_file(path: Path, model_name: str | None, class_names: list[str] | None,
+                    min_size: int | None, max_size: int | None) -> LoadedModel:
+    ckpt = load_checkpoint(path)
+    meta, state = ckpt["meta"], ckpt["model"]
+    saved_name = meta.get("model_name")
+    if model_name and saved_name and model_name != saved_name:
+        raise InputError(f"{path}: checkpoint is for {saved_name}, not --model {model_name}")
+    name = saved_name or model_name or DEFAULT_MODEL
+    if name not in MODELS:
+        raise InputError(f"{path}: checkpoint names unknown model '{name}' (known: {', '.join(MODELS)})")
+    found = num_classes_in(state)
+    if found is None:
+        raise InputError(f"{path}: not a Mask R-CNN state dict (no roi_heads.box_predictor weights)")
+    names = list(meta.get("class_names") or _generic_names(found))
+    if class_names is not None and len(class_names) != found:
+        raise InputError(f"{path}: checkpoint has {found - 1} classes ({', '.join(names[1:6])}"
+                         f"{', ...' if found > 6 else ''}) but {len(class_names) - 1} are asked for")
+    spec = MODELS[name]
+    min_size = min_size or meta.get("min_size") or spec.min_size
+    max_size = max_size or meta.get("max_size") or spec.max_size
+    model = build_model(name, found, min_size=min_size, max_size=max_size)
+    _load_state(model, state, path, name)
+    return LoadedModel(model, name, names, min_size, max_size)
+
+
+def _load_state(model: MaskRCNN, state: dict, path: Path, name: str) -> None:
+    try:
+        result = model.load_state_dict(state, strict=False)
+    except RuntimeError as exc:  # shape mismatches
+        detail = str(exc).strip().splitlines()[-1].strip()
+        raise InputError(f"{path}: weights do not fit {name} ({detail[:200]})") from None
+    missing = [k for k in result.missing_keys if not k.endswith("num_batches_tracked")]
+    unexpected = result.unexpected_keys
+    if missing or unexpected:
+        raise InputError(f"{path}: weights do not fit {name} ({len(missing)} missing, {len(unexpected)} "
+                         f"unexpected tensors, e.g. {(missing or unexpected)[0]}); pass the right --model")

@@ -1,0 +1,36 @@
+"""``PredictConfig`` (what the user asked for) -> a ready :class:`Predictor`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..device import resolve_device
+from ..models import load_model
+from .predictor import Predictor, class_ids_for
+
+
+@dataclass
+class PredictConfig:
+    """Options of ``detect``, ``splash`` and ``video`` that choose and run the model.
+
+    classes: class names to keep (``None``: all). min_size/max_size ``None``: the model's or checkpoint's.
+    """
+
+    model_name: str | None = None
+    weights: str = "coco"
+    device: str = "auto"
+    conf: float = 0.5
+    classes: list[str] | None = None
+    batch_size: int = 1
+    min_size: int | None = None
+    max_size: int | None = None
+    amp: bool = True
+
+
+def build_predictor(config: PredictConfig) -> Predictor:
+    """Load the model named by ``config`` and wrap it in a :class:`Predictor` on the resolved device."""
+    device = resolve_device(config.device)
+    loaded = load_model(config.model_name, config.weights, min_size=config.min_size, max_size=config.max_size)
+    class_ids = class_ids_for(config.classes, loaded.class_names)
+    return Predictor(loaded.model, loaded.class_names, device=device, conf=config.conf, class_ids=class_ids,
+                     batch_size=config.batch_size, amp=config.amp)

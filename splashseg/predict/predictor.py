@@ -1,0 +1,97 @@
+"""``Predictor``: batches of RGB images in, per-image :class:`Detections` out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..errors import InputError
+from .detections import Detections
+
+IGNORED_NAMES = ("__background__", "N/A")
+
+
+def known_class_names(class_names: Sequence[str]) -> list[str]:
+    """The class names a user may ask for (background and COCO's ``N/A`` gaps left out)."""
+    return [n for n in class_names if n not in IGNORED_NAMES]
+
+
+def class_ids_for(names: Sequence[str] | None, class_names: Sequence[str]) -> list[int] | None:
+    """Label ids of ``names`` (case-insensitive); :class:`InputError` listing the known names if one is unknown."""
+    if not names:
+        return None
+    lookup = {n.lower(): i for i, n in enumerate(class_names) if n not in IGNORED_NAMES}
+    unknown = [n for n in names if n.lower() not in lookup]
+    if unknown:
+        raise InputError(f"--classes: unknown class name(s) {', '.join(repr(n) for n in unknown)}; known: "
+                         f"{', '.join(known_class_names(class_names))}")
+    return sorted({lookup[n.lower()] for n in names})
+
+
+def _batches(items: Sequence, size: int) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+class Predictor:
+    """Run a torchvision Mask R-CNN on batches of images.
+
+    Args:
+        model: a torchvision ``MaskRCNN`` (moved to ``device`` and put in eval mode here).
+        class_names: label id -> name (index 0 background).
+        device: where the model runs.
+        conf: minimum score of a kept instance, in ``[0, 1]``.
+        class_ids: keep only these label ids (``None``: all).
+        batch_size: images per forward pass.
+        amp: autocast to float16 on CUDA (ignored on the CPU).
+        mask_threshold: soft-mask probability above which a pixel belongs to the instance.
+    """
+
+    def __init__(self, model: nn.Module, class_names: Sequence[str], *, device: torch.device | str = "cpu",
+                 conf: float = 0.5, class_ids: Sequence[int] | None = None, batch_size: int = 1,
+                 amp: bool = True, mask_threshold: float = 0.5) -> None:
+        self.device = torch.device(device)
+        self.model = model.to(self.device).eval()
+        self.class_names = list(class_names)
+        self.conf = float(conf)
+        self.class_ids = None if class_ids is None else torch.as_tensor(list(class_ids), dtype=torch.int64)
+        self.batch_size = int(batch_size)
+        self.amp = bool(amp) and self.device.type == "cuda"
+        self.mask_threshold = float(mask_threshold)
+        roi_heads = getattr(self.model, "roi_heads", None)
+        if roi_heads is not None:  # let the model drop low scores before it pastes their masks
+            roi_heads.score_thresh = min(roi_heads.score_thresh, self.conf) if self.conf < 0.05 else self.conf
+
+    def __call__(self, images: Sequence[np.ndarray]) -> list[Detections]:
+        """images: RGB ``uint8 [H, W, 3]`` arrays (sizes may differ). Returns NumPy detections."""
+        tensors = [torch.from_numpy(np.require(img, np.uint8, ["C", "W"])).permute(2, 0, 1) for img in images]
+        return [det.to_numpy() for det in self.predict_tensors(tensors)]
+
+    def predict_tensors(self, images: Sequence[torch.Tensor]) -> list[Detections]:
+        """images: RGB ``uint8 [3, H, W]`` tensors on any device. Results stay on the model's device."""
+        results: list[Detections] = []
+        for batch in _batches(list(images), self.batch_size):
+            results.extend(self._forward(batch))
+        return results
+
+    @torch.inference_mode()
+    def _forward(self, batch: Sequence[torch.Tensor]) -> list[Detections]:
+        inputs = [img.to(self.device, non_blocking=True).float().div_(255.0) for img in batch]  # [3, H, W] in [0, 1]
+        with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.amp):
+            outputs = self.model(inputs)
+        return [self._to_detections(out, img.shape[-2:]) for out, img in zip(outputs, inputs, strict=True)]
+
+    def _to_detections(self, out: dict[str, torch.Tensor], size: torch.Size) -> Detections:
+        scores = out["scores"].float()
+        labels = out["labels"]
+        keep = scores >= self.conf
+        if self.class_ids is not None:
+            keep &= torch.isin(labels, self.class_ids.to(labels.device))
+        masks = out["masks"][keep, 0] > self.mask_threshold if "masks" in out else \
+            torch.zeros((int(keep.sum()), *size), dtype=torch.bool, device=scores.device)  # [N, H, W] bool
+        kept_labels = labels[keep]
+        names = [self.class_names[i] if i < len(self.class_names) else str(i) for i in kept_labels.tolist()]
+        return Detections(out["boxes"][keep].float(), kept_labels, scores[keep], masks, names)

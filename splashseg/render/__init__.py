@@ -1,0 +1,9 @@
+"""Pictures from detections: the colour-splash compositor and the detection overlay.
+
+Pure NumPy/OpenCV and torch on arrays; nothing here knows about torchvision or the model.
+"""
+
+from .overlay import draw_detections, instance_colors
+from .splash import EFFECTS, color_splash
+
+__all__ = ["EFFECTS", "color_splash", "draw_detections", "instance_colors"]

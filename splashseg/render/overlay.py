@@ -1,0 +1,88 @@
+"""The detection overlay: translucent masks, outlines, boxes and ``name score`` labels.
+
+Labels sit on a filled box of the instance colour with black or white text chosen by that colour's
+luma, so they stay readable on dark and light pictures alike.
+"""
+
+from __future__ import annotations
+
+import colorsys
+from typing import Any
+
+import cv2
+import numpy as np
+
+GOLDEN_RATIO = 0.618033988749895
+
+
+def instance_colors(count: int) -> np.ndarray:
+    """``uint8 [count, 3]`` RGB colours, neighbours far apart in hue (golden-ratio steps)."""
+    colors = [colorsys.hsv_to_rgb((0.1 + i * GOLDEN_RATIO) % 1.0, 0.85, 0.95) for i in range(count)]
+    return np.round(np.asarray(colors, dtype=np.float64).reshape(-1, 3) * 255).astype(np.uint8)
+
+
+def _text_color(rgb: np.ndarray) -> tuple[int, int, int]:
+    luma = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]
+    return (0, 0, 0) if luma > 140 else (255, 255, 255)
+
+
+def _box_of(mask: np.ndarray, box: np.ndarray, height: int, width: int) -> tuple[int, int, int, int]:
+    """Integer crop ``x1, y1, x2, y2`` that holds the box (masks of Mask R-CNN lie inside their box)."""
+    x1, y1 = max(0, int(np.floor(box[0])) - 1), max(0, int(np.floor(box[1])) - 1)
+    x2, y2 = min(width, int(np.ceil(box[2])) + 2), min(height, int(np.ceil(box[3])) + 2)
+    return x1, y1, max(x2, x1 + 1), max(y2, y1 + 1)
+
+
+def _draw_label(canvas: np.ndarray, text: str, x: int, y: int, color: np.ndarray, scale: float,
+                thickness: int) -> None:
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    (tw, th), baseline = cv2.getTextSize(text, font, scale, thickness)
+    height, width = canvas.shape[:2]
+    pad = max(2, thickness + 1)
+    top = y - th - baseline - 2 * pad
+    if top < 0:  # no room above the box: put the label inside it
+        top = y
+    x = int(min(max(0, x), max(0, width - tw - 2 * pad)))
+    bottom = min(height - 1, top + th + baseline + 2 * pad)
+    cv2.rectangle(canvas, (x, top), (x + tw + 2 * pad, bottom), tuple(int(c) for c in color), cv2.FILLED)
+    cv2.putText(canvas, text, (x + pad, bottom - baseline - pad + 1), font, scale, _text_color(color), thickness,
+                cv2.LINE_AA)
+
+
+def draw_detections(image_rgb: np.ndarray, detections: Any, *, mask_alpha: float = 0.45,
+                    boxes: bool = True, labels: bool = True) -> np.ndarray:
+    """Draw ``detections`` (see :class:`splashseg.predict.Detections`, NumPy) on a copy of the image.
+
+    Args:
+        image_rgb: RGB ``uint8 [H, W, 3]``.
+        detections: boxes float ``[N, 4]`` xyxy, scores ``[N]``, masks bool ``[N, H, W]``, names.
+        mask_alpha: opacity of the mask fill in ``[0, 1]``.
+
+    Returns:
+        RGB ``uint8 [H, W, 3]``; the input is not modified.
+    """
+    canvas = np.array(image_rgb, dtype=np.uint8, copy=True)
+    height, width = canvas.shape[:2]
+    count = len(detections)
+    if count == 0:
+        return canvas
+    colors = instance_colors(count)
+    line = max(1, round(min(height, width) / 300))
+    scale = max(0.35, min(height, width) / 900)
+    order = np.argsort(np.asarray(detections.scores))  # draw the best last, on top
+    for i in order:
+        mask, color = detections.masks[i], colors[i]
+        x1, y1, x2, y2 = _box_of(mask, detections.boxes[i], height, width)
+        crop, sub = canvas[y1:y2, x1:x2], mask[y1:y2, x1:x2]
+        crop[sub] = (crop[sub] * (1.0 - mask_alpha) + color * mask_alpha).astype(np.uint8)
+        contours, _ = cv2.findContours(sub.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+        cv2.drawContours(crop, contours, -1, tuple(int(c) for c in color), line, cv2.LINE_AA)
+    for i in order:
+        color = colors[i]
+        bx1, by1, bx2, by2 = (int(round(float(v))) for v in detections.boxes[i])
+        if boxes:
+            cv2.rectangle(canvas, (bx1, by1), (bx2, by2), tuple(int(c) for c in color), line, cv2.LINE_AA)
+        if labels:
+            text = f"{detections.names[i]} {float(detections.scores[i]):.2f}"
+            _draw_label(canvas, text, bx1, by1, color, scale, max(1, line // 2 + (1 if scale > 0.7 else 0)))
+    return canvas

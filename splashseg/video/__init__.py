@@ -1,0 +1,14 @@
+"""Video in, video out: PyAV decoding and H.264 encoding around any per-frame predict/render callables.
+
+Frames are ``uint8`` [H, W, 3] RGB throughout. Only :mod:`.app` knows the model and the compositor.
+"""
+
+from .pipeline import PipelineOptions, VideoReport, check_video_job, process_video
+from .reader import DecodedFrame, VideoInfo, VideoReader
+from .renderers import overlay_renderer, splash_renderer
+from .smoothing import MaskSmoother
+from .writer import EncoderSettings, VideoWriter
+
+__all__ = ["DecodedFrame", "EncoderSettings", "MaskSmoother", "PipelineOptions", "VideoInfo", "VideoReader",
+           "VideoReport", "VideoWriter", "check_video_job", "overlay_renderer", "process_video",
+           "splash_renderer"]

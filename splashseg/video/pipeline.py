@@ -1,0 +1,237 @@
+"""The video pipeline: decode -> batched prediction + rendering -> encode, three threads, bounded queues.
+
+It knows nothing of the model: ``predict`` is any callable mapping a batch of frames to one result per
+frame (a ``Detections``, or simply a keep-mask), ``render(frame, result) -> frame`` draws it. Frames are
+``uint8`` [H, W, 3] **RGB** (torch tensors on ``device`` when one is given). Decoding runs in one
+thread, prediction and rendering in another, encoding in the calling thread; queues hold a few batches,
+so memory does not grow with the length of the video and frame order is kept.
+
+Safety: the output is written to a temporary file beside ``target`` and renamed only when complete; an
+exception or Ctrl-C anywhere (in any thread) removes it and is re-raised in the calling thread.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..fsutil import atomic_path, refuse_overwrite
+from .reader import DecodedFrame, VideoReader
+from .renderers import Render
+from .transfer import FrameTransfer, quarter_turns
+from .writer import EncoderSettings, VideoWriter, check_encoder, container_for
+
+Predict = Callable[[Sequence[Any]], Sequence[Any]]
+Progress = Callable[[int, "int | None"], None]  # (frames done, expected total or None)
+_END = object()
+_POLL_S = 0.1
+
+
+@dataclass
+class PipelineOptions:
+    """batch_size: frames per ``predict`` call; stride: run ``predict`` on every Nth frame and reuse its
+    result for the frames in between; device: where frames go for predict/render (None: NumPy on the
+    CPU; ``"cuda:0"``: torch tensors there); upright: show predict/render the frames turned as a player
+    shows them (rotation metadata), turned back before encoding; queue_batches: batches per queue."""
+
+    batch_size: int = 1
+    stride: int = 1
+    device: Any = None
+    upright: bool = True
+    queue_batches: int = 2
+
+
+@dataclass
+class VideoReport:
+    """What :func:`process_video` did. notes: for the user's information (padding, rotation, dropped
+    streams); warnings: what changed or was lost (frames that did not decode, audio re-encoded)."""
+
+    source: Path
+    target: Path
+    frames: int
+    header_frames: int
+    lost_frames: int
+    model_frames: int
+    seconds: float
+    width: int
+    height: int
+    rotation: int
+    audio_streams: int
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds > 0 else 0.0
+
+
+class _Failure:
+    """An exception raised in a worker thread, carried to the calling thread."""
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+def _put(box: queue.Queue, item: Any, stop: threading.Event) -> bool:
+    """Put unless ``stop`` is set; False when stopped."""
+    while not stop.is_set():
+        try:
+            box.put(item, timeout=_POLL_S)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
+def _drain(box: queue.Queue, stop: threading.Event) -> Iterator[Any]:
+    """Yield items until the end marker; re-raise a carried failure; stop quietly when asked."""
+    while not stop.is_set():
+        try:
+            item = box.get(timeout=_POLL_S)
+        except queue.Empty:
+            continue
+        if item is _END:
+            return
+        if isinstance(item, _Failure):
+            raise item.exc
+        yield item
+
+
+def _decode_loop(reader: VideoReader, inbox: queue.Queue, stop: threading.Event) -> None:
+    try:
+        for frame in reader.frames():
+            if not _put(inbox, frame, stop):
+                return
+        _put(inbox, _END, stop)
+    except BaseException as exc:  # noqa: BLE001 - carried to the calling thread
+        _put(inbox, _Failure(exc), stop)
+
+
+class _Infer:
+    """The middle thread: group frames by stride, predict a batch of group heads, render every frame."""
+
+    def __init__(self, predict: Predict, render: Render, options: PipelineOptions, transfer: FrameTransfer):
+        self.predict, self.render, self.options, self.transfer = predict, render, options, transfer
+        self.model_frames = 0
+
+    def run(self, inbox: queue.Queue, outbox: queue.Queue, stop: threading.Event) -> None:
+        try:
+            groups: list[list[DecodedFrame]] = []
+            for count, frame in enumerate(_drain(inbox, stop)):
+                if count % self.options.stride:
+                    groups[-1].append(frame)
+                    continue
+                if len(groups) == self.options.batch_size:
+                    self._flush(groups, outbox, stop)
+                    groups = []
+                groups.append([frame])
+            if not stop.is_set():
+                self._flush(groups, outbox, stop)
+                _put(outbox, _END, stop)
+        except BaseException as exc:  # noqa: BLE001 - carried to the calling thread
+            _put(outbox, _Failure(exc), stop)
+
+    def _flush(self, groups: list[list[DecodedFrame]], outbox: queue.Queue, stop: threading.Event) -> None:
+        if not groups:
+            return
+        heads = [self.transfer.to_work(group[0].rgb) for group in groups]
+        results = list(self.predict(heads))
+        if len(results) != len(heads):
+            raise RuntimeError(f"predictor returned {len(results)} results for {len(heads)} frames")
+        self.model_frames += len(heads)
+        for group, head, result in zip(groups, heads, results, strict=True):
+            for position, frame in enumerate(group):
+                image = head if position == 0 else self.transfer.to_work(frame.rgb)
+                frame.rgb = self.transfer.to_host(self.render(image, result))
+                if not _put(outbox, frame, stop):
+                    return
+
+
+def _check_paths(source: Path, target: Path, force: bool) -> str:
+    if source.resolve() == target.resolve():
+        raise InputError(f"{target}: the output would overwrite the input; choose another --out")
+    refuse_overwrite([target], force)
+    return container_for(target)
+
+
+def check_video_job(source: Path, target: Path, codec: str, force: bool) -> None:
+    """Everything :func:`process_video` would refuse, checked before a model is loaded: InputError."""
+    _check_paths(Path(source), Path(target), force)
+    check_encoder(codec)
+    VideoReader(Path(source)).close()
+
+
+def process_video(source: Path, target: Path, predict: Predict, render: Render, *,
+                  encoder: EncoderSettings | None = None, options: PipelineOptions | None = None,
+                  progress: Progress | None = None, force: bool = False) -> VideoReport:
+    """Read ``source``, ``render`` every frame with ``predict``'s result, write H.264 to ``target``.
+
+    predict: batch of frames (uint8 [H, W, 3] RGB, NumPy or torch on ``options.device``) -> one result
+    per frame. render: (frame, result) -> frame of the same size, type and colour order.
+    Raises InputError (unreadable input, no video stream, existing target without ``force``, bad
+    suffix or encoder) before any work; anything raised later leaves nothing at ``target``.
+    """
+    source, target = Path(source), Path(target)
+    encoder, options = encoder or EncoderSettings(), options or PipelineOptions()
+    container = _check_paths(source, target, force)
+    check_encoder(encoder.codec)
+    started = time.perf_counter()
+    with VideoReader(source) as reader:
+        info = reader.info
+        transfer = FrameTransfer(options.device, quarter_turns(info.rotation) if options.upright else 0)
+        infer = _Infer(predict, render, options, transfer)
+        with atomic_path(target) as tmp:
+            writer = VideoWriter(tmp, info, encoder, container)
+            try:
+                _run_threads(reader, infer, writer, options, progress)
+                writer.finish()
+            except BaseException:
+                writer.abandon()
+                raise
+        report = VideoReport(source, target, writer.frames_written, info.frames, reader.lost_frames(),
+                             infer.model_frames, time.perf_counter() - started, info.width, info.height,
+                             info.rotation, len(writer.audio.tracks), notes=list(writer.notes))
+        report.notes += _stream_notes(reader, report)
+        report.warnings += writer.audio.notes
+        if report.lost_frames:
+            report.warnings.insert(0, f"{source}: {report.lost_frames} frame(s) could not be decoded "
+                                   f"({reader.stats.broke_off or 'damaged data'}); wrote the {report.frames} "
+                                   "that could")
+    return report
+
+
+def _run_threads(reader: VideoReader, infer: _Infer, writer: VideoWriter, options: PipelineOptions,
+                 progress: Progress | None) -> None:
+    depth = max(4, options.queue_batches * options.batch_size)
+    inbox: queue.Queue = queue.Queue(maxsize=depth * options.stride)
+    outbox: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    threads = [threading.Thread(target=_decode_loop, args=(reader, inbox, stop), daemon=True),
+               threading.Thread(target=infer.run, args=(inbox, outbox, stop), daemon=True)]
+    for thread in threads:
+        thread.start()
+    expected = reader.info.expected_frames
+    try:
+        for done, frame in enumerate(_drain(outbox, stop), start=1):
+            writer.write(frame.rgb, frame.pts, frame.duration)
+            if progress is not None:
+                progress(done, expected if expected and expected >= done else None)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+
+
+def _stream_notes(reader: VideoReader, report: VideoReport) -> list[str]:
+    notes = [f"dropped stream {name}: only video and audio are written" for name in reader.info.other_streams]
+    if report.rotation:
+        notes.append(f"rotation {report.rotation} degrees kept as metadata (frames stored as in the input)")
+    if report.header_frames and report.header_frames != report.frames and not report.lost_frames:
+        notes.append(f"the header claims {report.header_frames} frames; the stream holds {report.frames}")
+    return notes

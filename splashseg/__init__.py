@@ -16,4 +16,27 @@ __version__ = "0.1.0"
 
 from .images import LoadedImage, read_image, write_image  # noqa: E402
 
-__all__ = ["__version__", "LoadedImage", "read_image", "write_image"]
+# torch-based parts load on first use, so `import splashseg` (and the CLI's start-up check of the
+# torch/torchvision pair) never imports torchvision before it is known to work.
+_LAZY = {
+    "load_model": ("splashseg.models", "load_model"),
+    "save_checkpoint": ("splashseg.models", "save_checkpoint"),
+    "Predictor": ("splashseg.predict", "Predictor"),
+    "PredictConfig": ("splashseg.predict", "PredictConfig"),
+    "build_predictor": ("splashseg.predict", "build_predictor"),
+    "Detections": ("splashseg.predict", "Detections"),
+    "color_splash": ("splashseg.render", "color_splash"),
+    "draw_detections": ("splashseg.render", "draw_detections"),
+}
+
+
+def __getattr__(name: str):  # noqa: ANN202
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
+    raise AttributeError(f"module 'splashseg' has no attribute {name!r}")
+
+
+__all__ = ["__version__", "LoadedImage", "read_image", "write_image", *_LAZY]

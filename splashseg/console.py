@@ -40,8 +40,8 @@ class Reporter:
     err: Console = field(init=False)
 
     def __post_init__(self) -> None:
-        self.err = Console(stderr=True, highlight=False)
-        self.out = self.err if self.json_mode else Console(highlight=False)
+        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+        self.out = self.err if self.json_mode else Console(highlight=False, soft_wrap=True)
 
     def info(self, message: str) -> None:
         if not self.quiet:

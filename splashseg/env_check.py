@@ -7,6 +7,7 @@ in one message, which versions are installed and which command repairs them.
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata as metadata
 import re
 
@@ -20,25 +21,25 @@ def _installed(dist: str) -> str:
         return "not installed"
 
 
-def _torch_pin_of_torchvision() -> str | None:
-    """Return the torch version torchvision's metadata pins (``"2.9.0"``), or ``None``."""
+def torch_requirement_of_torchvision() -> str | None:
+    """The torch version specifier in torchvision's metadata (``"==2.9.0"``, ``">=2.14.0"``), or ``None``."""
     try:
         requires = metadata.requires("torchvision") or []
     except metadata.PackageNotFoundError:
         return None
     for req in requires:
-        match = re.match(r"^torch\s*(?:\(\s*)?==\s*([0-9][^,;\s)]*)", req)
-        if match:
-            return match.group(1)
+        match = re.match(r"^torch\s*\(?\s*([<>=!~][^;)]*)\)?\s*(;.*)?$", req)
+        if match and "extra" not in (match.group(2) or ""):
+            return match.group(1).replace(" ", "")
     return None
 
 
 def fix_command() -> str:
-    """The pip command that installs a matching torch/torchvision pair from the package registry."""
+    """The pip command that reinstalls torch and torchvision together as a matching pair."""
     vision = _installed("torchvision")
-    pin = _torch_pin_of_torchvision()
-    if pin and vision != "not installed":
-        return f"pip install --force-reinstall 'torch=={pin}' 'torchvision=={vision}'"
+    spec = torch_requirement_of_torchvision()
+    if spec and vision != "not installed":
+        return f"pip install --force-reinstall 'torch{spec}' 'torchvision=={vision}'"
     return "pip install --force-reinstall torch torchvision"
 
 
@@ -51,10 +52,11 @@ def mismatch_message(detail: str) -> str:
     )
 
 
-def check_torch_pair() -> None:
+@functools.cache
+def torch_pair_problem() -> str | None:
     """Import torch and torchvision and run one compiled torchvision operator on the CPU.
 
-    Raises :class:`InputError` (exit 2) with :func:`mismatch_message` when that fails.
+    Returns ``None`` when they work together, else :func:`mismatch_message`. Runs once per process.
     """
     try:
         import torch
@@ -63,6 +65,14 @@ def check_torch_pair() -> None:
 
         nms(torch.zeros((1, 4)), torch.zeros(1), 0.5)
     except ImportError as exc:
-        raise InputError(mismatch_message(f"import failed: {exc}")) from None
+        return mismatch_message(f"import failed: {exc}")
     except RuntimeError as exc:
-        raise InputError(mismatch_message(str(exc))) from None
+        return mismatch_message(str(exc))
+    return None
+
+
+def check_torch_pair() -> None:
+    """Raise :class:`InputError` (exit 2) when torch and torchvision do not work together."""
+    problem = torch_pair_problem()
+    if problem:
+        raise InputError(problem)

@@ -50,7 +50,8 @@ def write_video(path: Path, *, size: tuple[int, int] = (64, 48), times_ms: list[
     return path
 
 
-def _write_sine(out: av.container.OutputContainer, stream: av.audio.stream.AudioStream, seconds: float) -> None:
+def _write_sine(out: av.container.OutputContainer, stream: av.audio.stream.AudioStream,
+               seconds: float) -> None:
     rate = 16000
     samples = np.sin(2 * np.pi * 440 * np.arange(int(seconds * rate)) / rate).astype(np.float32) * 0.3
     fmt = stream.codec_context.codec.audio_formats[0].name

@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
+from ..env_check import torch_pair_problem
 from .errors import SplashsegGroup
 from .options import debug_option
 
@@ -28,9 +29,6 @@ def main() -> None:
     Example:
         splashseg splash photo.jpg --classes person --out splashed/
     """
-    from ..env_check import check_torch_pair
-
-    check_torch_pair()
 
 
 def _register() -> None:
@@ -41,4 +39,5 @@ def _register() -> None:
             main.add_command(command)
 
 
-_register()
+if torch_pair_problem() is None:  # the command modules import torchvision: only register them when it works
+    _register()

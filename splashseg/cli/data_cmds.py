@@ -1,3 +1,165 @@
-"""Commands: placeholder until the module lands."""
+"""Dataset commands: ``annotate-import`` (VIA/COCO/LabelMe -> canonical COCO) and ``inspect``."""
 
-COMMANDS: list = []
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..data.importers import FAMILIES
+from .options import output_options, reporter
+
+
+@click.command("annotate-import")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(FAMILIES),
+    default="auto",
+    show_default=True,
+    help="Annotation format (auto-detected per file; via covers VIA 1.x, 2.x and 3).",
+)
+@click.option(
+    "--images",
+    "images_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder holding the images when they are not beside the annotation files.",
+)
+@click.option(
+    "--class-key", default=None, help="region_attributes key that names the class [default: found]."
+)
+@click.option(
+    "--default-class", default="object", show_default=True, help="Class of regions without a class value."
+)
+@click.option(
+    "--val-fraction",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.2,
+    show_default=True,
+    help="Share of images put in val when the source has no train/val split.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of that random split.")
+@output_options("Dataset folder to create (DATASET).")
+def annotate_import(
+    sources: tuple[Path, ...],
+    format_: str,
+    images_dir: Path | None,
+    class_key: str | None,
+    default_class: str,
+    val_fraction: float,
+    seed: int,
+    out: str | None,
+    force: bool,
+    json_mode: bool,
+    quiet: bool,
+) -> None:
+    """Import VIA, COCO or LabelMe annotations into one COCO dataset.
+
+    SOURCES are annotation files or folders (searched for them; train/, val/ and test/ subfolders keep
+    their split). Writes DATASET/annotations/{train,val}.json, DATASET/images/ and
+    DATASET/import-report.json, and prints what was imported and what was skipped and why.
+
+    \b
+    Example:
+        splashseg annotate-import balloon/ --out data/balloon
+    """
+    from ..data.importers import ImportConfig, import_annotations
+    from ..data.importers.tables import counts_table, skipped_table
+
+    if out is None:
+        raise click.UsageError("--out DATASET is required")
+    report = reporter(json_mode, quiet)
+    config = ImportConfig(
+        sources=list(sources),
+        out=Path(out),
+        format=format_,
+        images_dir=images_dir,
+        class_key=class_key,
+        default_class=default_class,
+        val_fraction=val_fraction,
+        seed=seed,
+        force=force,
+    )
+    dataset = import_annotations(config, track=report.track)
+    summary = dataset.report.to_dict()
+    report.table(counts_table(summary["counts"]))
+    if summary["skipped_summary"]:
+        report.table(skipped_table(summary["skipped_summary"]))
+    for note in summary["notes"] + summary["size_mismatches"][:5]:
+        report.info(note)
+    report.info(f"wrote {out} ({sum(c['images'] for c in summary['counts'].values())} images)")
+    report.emit_json(
+        {
+            "dataset": str(out),
+            **{
+                k: summary[k]
+                for k in (
+                    "counts",
+                    "skipped_summary",
+                    "class_merges",
+                    "category_mapping",
+                    "rotated_images",
+                    "notes",
+                )
+            },
+        }
+    )
+
+
+@click.command("inspect")
+@click.argument("dataset", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--count",
+    type=click.IntRange(0, 10000),
+    default=8,
+    show_default=True,
+    help="How many sample pictures to draw.",
+)
+@click.option(
+    "--split",
+    "splits",
+    multiple=True,
+    type=click.Choice(("train", "val", "test")),
+    help="Splits to look at (repeatable) [default: all present].",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the sample choice.")
+@output_options("Folder for the sample pictures [default: DATASET/inspect].")
+def inspect(
+    dataset: Path,
+    count: int,
+    splits: tuple[str, ...],
+    seed: int,
+    out: str | None,
+    force: bool,
+    json_mode: bool,
+    quiet: bool,
+) -> None:
+    """Show what a dataset holds: statistics and pictures of annotated samples.
+
+    Prints instances per class, object sizes (COCO small/medium/large), instances per image and images
+    without objects; draws masks, boxes and class names on COUNT samples.
+
+    \b
+    Example:
+        splashseg inspect data/balloon --count 4 --out inspect/
+    """
+    from ..data.inspect import InspectConfig, inspect_dataset, statistics_table
+
+    report = reporter(json_mode, quiet)
+    config = InspectConfig(
+        dataset=dataset,
+        out=Path(out) if out else None,
+        count=count,
+        splits=list(splits) or None,
+        seed=seed,
+        force=force,
+    )
+    result = inspect_dataset(config)
+    report.table(statistics_table(result.statistics))
+    if result.pictures:
+        report.info(f"wrote {len(result.pictures)} pictures to {result.pictures[0].parent}")
+    report.emit_json({"statistics": result.statistics, "pictures": [str(p) for p in result.pictures]})
+
+
+COMMANDS = [annotate_import, inspect]

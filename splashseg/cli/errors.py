@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import traceback
 
 import click
@@ -33,6 +34,15 @@ def _out_of_memory(exc: BaseException) -> bool:
 
 class SplashsegGroup(click.Group):
     """A click group that checks the torch/torchvision pair and reports errors without tracebacks."""
+
+    def main(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        from ..env_check import torch_pair_problem
+
+        problem = torch_pair_problem()
+        if problem:
+            click.echo(f"error: {problem}", err=True)
+            sys.exit(2)
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):  # noqa: ANN201
         try:

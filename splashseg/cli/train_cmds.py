@@ -1,3 +1,156 @@
-"""Commands: placeholder until the module lands."""
+"""``train`` and ``evaluate``: fine-tune Mask R-CNN on a canonical dataset, and score a checkpoint on it."""
 
-COMMANDS: list = []
+from __future__ import annotations
+
+import click
+from click.core import ParameterSource
+
+from .options import model_options, output_options, reporter
+
+# CLI parameter name -> TrainConfig field (the rest have the same name; the others are not config).
+FIELD_OF_PARAM = {"model_name": "model"}
+NOT_CONFIG = {"json_mode", "quiet"}
+
+
+def _set_by_user(ctx: click.Context) -> dict[str, object]:
+    """The options given on the command line (so defaults stay in TrainConfig alone)."""
+    return {
+        FIELD_OF_PARAM.get(name, name): value
+        for name, value in ctx.params.items()
+        if name not in NOT_CONFIG and ctx.get_parameter_source(name) != ParameterSource.DEFAULT
+    }
+
+
+@click.command()
+@click.option(
+    "--dataset",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Canonical dataset folder (annotations/train.json, val.json, images/).",
+)
+@model_options(default_weights=None)
+@click.option("--epochs", type=click.IntRange(1), help="Epochs to train [default: 10].")
+@click.option("--batch-size", type=click.IntRange(1), help="Images per step and process [default: 2].")
+@click.option(
+    "--lr",
+    type=click.FloatRange(0, min_open=True),
+    help="Peak learning rate [default: 0.0025 (sgd) or 0.00005 (adamw) per image in a step].",
+)
+@click.option(
+    "--optimizer", type=click.Choice(["sgd", "adamw"]), help="sgd (momentum 0.9) or adamw [default: sgd]."
+)
+@click.option(
+    "--schedule", type=click.Choice(["cosine", "step"]), help="Learning-rate decay [default: cosine]."
+)
+@click.option("--warmup-iters", type=click.IntRange(0), help="Linear warm-up iterations [default: 100].")
+@click.option("--weight-decay", type=click.FloatRange(0), help="[default: 1e-4 (sgd) or 0.05 (adamw)].")
+@click.option(
+    "--clip-grad", type=click.FloatRange(0), help="Clip the gradient norm to this (0: off) [default: 0]."
+)
+@click.option(
+    "--freeze",
+    type=click.Choice(["none", "backbone"]),
+    help="backbone: train only FPN and heads (Matterport's 'heads') [default: none].",
+)
+@click.option(
+    "--augment/--no-augment", default=None, help="Flip, scale jitter and colour changes [default: on]."
+)
+@click.option("--amp/--no-amp", default=None, help="Mixed precision [default: on with CUDA].")
+@click.option(
+    "--resume",
+    is_flag=False,
+    flag_value="last",
+    default=None,
+    metavar="[RUN_OR_CKPT]",
+    help="Continue a run: its folder or checkpoint (alone: --out RUN, or this dataset's newest run).",
+)
+@click.option("--seed", type=int, help="Seed of every random generator [default: 0].")
+@click.option("--workers", type=click.IntRange(0), help="Data-loading processes [default: 2].")
+@output_options("Run folder [default: runs/<dataset name>-<n>].")
+@click.pass_context
+def train(ctx: click.Context, json_mode: bool, quiet: bool, **_options: object) -> None:
+    """Fine-tune Mask R-CNN on a dataset made by annotate-import.
+
+    Writes RUN/checkpoints/last.pt (every epoch) and best.pt (best segm AP), RUN/metrics.jsonl,
+    RUN/training.png and RUN/config.json. Several GPUs: torchrun --nproc-per-node N -m splashseg train ...
+
+    \b
+    Example:
+        splashseg train --dataset balloons --weights coco --epochs 20 --out runs/balloon
+        splashseg train --resume runs/balloon
+    """
+    from ..train import TrainConfig
+    from ..train import train as run_training
+    from ..train.tables import summary_table
+
+    options = _set_by_user(ctx)
+    if not options.get("dataset") and not options.get("resume"):
+        raise click.UsageError("--dataset is required (unless --resume names a run)")
+    config = TrainConfig(**options)
+    rep = reporter(json_mode, quiet)
+    summary = run_training(config, rep, explicit=set(options))
+    if summary.is_main:
+        rep.table(summary_table(summary))
+        rep.emit_json(summary.to_json())
+
+
+@click.command()
+@click.option("--dataset", type=click.Path(file_okay=False), required=True, help="Canonical dataset folder.")
+@model_options(default_weights=None)
+@click.option("--split", default="val", show_default=True, help="Which split to score.")
+@click.option(
+    "--batch-size", type=click.IntRange(1), default=2, show_default=True, help="Images per forward pass."
+)
+@click.option(
+    "--workers", type=click.IntRange(0), default=0, show_default=True, help="Data-loading processes."
+)
+@click.option("--json", "json_mode", is_flag=True, help="Print the metrics as JSON on stdout.")
+@click.option("-q", "--quiet", is_flag=True, help="No informational messages.")
+def evaluate(
+    dataset: str,
+    model_name: str | None,
+    weights: str | None,
+    device: str,
+    min_size: int | None,
+    max_size: int | None,
+    split: str,
+    batch_size: int,
+    workers: int,
+    json_mode: bool,
+    quiet: bool,
+) -> None:
+    """COCO bbox and segm AP (AP50, AP75, small/medium/large, per class) of a checkpoint on a split.
+
+    \b
+    Example:
+        splashseg evaluate --dataset balloons --weights runs/balloon/checkpoints/best.pt
+    """
+    from ..device import resolve_device
+    from ..train import evaluate_weights
+    from ..train.tables import metrics_table, per_class_table
+
+    if not weights:
+        raise click.UsageError("--weights PATH is required (a checkpoint written by splashseg train)")
+    rep = reporter(json_mode, quiet)
+    result = evaluate_weights(
+        dataset,
+        weights,
+        split=split,
+        device=resolve_device(device),
+        batch_size=batch_size,
+        workers=workers,
+        min_size=min_size,
+        max_size=max_size,
+        model_name=model_name,
+    )
+    if result.extra["checkpoint_classes"] != result.extra["dataset_classes"]:
+        rep.warn(
+            f"class names differ: checkpoint {result.extra['checkpoint_classes']}, "
+            f"dataset {result.extra['dataset_classes']} (matched by position)"
+        )
+    rep.table(metrics_table(result, f"{weights} on {dataset} ({split}, {result.images} images)"))
+    rep.table(per_class_table(result))
+    rep.emit_json(result.to_json() | {"extra": result.extra})
+
+
+COMMANDS = [train, evaluate]

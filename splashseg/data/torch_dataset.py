@@ -35,7 +35,7 @@ Transform = Callable[[Any, dict[str, Any]], tuple[Any, dict[str, Any]]]
 class CocoInstances(Dataset):
     """Images and instance targets of ``DATASET/annotations/{split}.json`` (masks rasterised at load).
 
-    transforms: ``(image, target) -> (image, target)``, e.g. :func:`splashseg.data.transforms.build_transforms`.
+    transforms: ``(image, target) -> (image, target)``, e.g. from ``data.transforms.build_transforms``.
     Raises :class:`InputError` when the split is missing, malformed or holds no images.
     """
 
@@ -45,7 +45,9 @@ class CocoInstances(Dataset):
         self.coco: dict[str, Any] = load_split(self.root, split)
         self.images: list[dict[str, Any]] = sorted(self.coco["images"], key=lambda im: im["id"])
         if not self.images:
-            raise InputError(f"{self.root / 'annotations' / (split + '.json')}: split '{split}' has no images")
+            raise InputError(
+                f"{self.root / 'annotations' / (split + '.json')}: split '{split}' has no images"
+            )
         self.class_names: list[str] = category_names(self.coco)
         # category id -> contiguous label 1..K (ids are already 1..K in a canonical dataset)
         ids = sorted(c["id"] for c in self.coco["categories"])
@@ -73,9 +75,11 @@ class CocoInstances(Dataset):
         rgb = read_image(path).rgb  # uint8 [H, W, 3] RGB
         height, width = rgb.shape[:2]
         if (height, width) != (int(info["height"]), int(info["width"])):
-            raise InputError(f"{path}: image is {width}x{height} but the annotations say "
-                             f"{info['width']}x{info['height']}")
-        image = tv_tensors.Image(torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1))
+            raise InputError(
+                f"{path}: image is {width}x{height} but the annotations say {info['width']}x{info['height']}"
+            )
+        rgb = rgb if rgb.flags.writeable and rgb.flags.c_contiguous else rgb.copy()
+        image = tv_tensors.Image(torch.from_numpy(rgb).permute(2, 0, 1))
         target = self._target(info, height, width)
         if self.transforms is not None:
             image, target = self.transforms(image, target)
@@ -94,7 +98,9 @@ class CocoInstances(Dataset):
             masks[i] = annotation_mask(ann, height, width)
         return {
             "boxes": tv_tensors.BoundingBoxes(boxes[keep], format="XYXY", canvas_size=(height, width)),
-            "labels": torch.tensor([self.label_of_category[a["category_id"]] for a in anns], dtype=torch.int64),
+            "labels": torch.tensor(
+                [self.label_of_category[a["category_id"]] for a in anns], dtype=torch.int64
+            ),
             "masks": tv_tensors.Mask(torch.from_numpy(masks)),
             "image_id": int(info["id"]),
             "area": torch.tensor([float(a.get("area", 0.0)) for a in anns], dtype=torch.float32),

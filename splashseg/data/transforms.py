@@ -24,8 +24,14 @@ def _instance_fields(sample: Any) -> tuple[torch.Tensor, ...]:
     return target["labels"], target["area"], target["iscrowd"]
 
 
-def build_transforms(train: bool, *, augment: bool = True, hflip_prob: float = 0.5,
-                     scale_range: tuple[float, float] = (0.75, 1.25), photometric: float = 0.2) -> v2.Compose:
+def build_transforms(
+    train: bool,
+    *,
+    augment: bool = True,
+    hflip_prob: float = 0.5,
+    scale_range: tuple[float, float] = (0.75, 1.25),
+    photometric: float = 0.2,
+) -> v2.Compose:
     """The transform pipeline for training (``train=True``) or evaluation.
 
     augment: no augmentation at all when false (nor for evaluation).
@@ -39,8 +45,12 @@ def build_transforms(train: bool, *, augment: bool = True, hflip_prob: float = 0
     steps: list[Any] = []
     if train and augment:
         if photometric > 0:
-            jitter = v2.ColorJitter(brightness=photometric, contrast=photometric, saturation=photometric,
-                                    hue=min(0.5, photometric / 10))
+            jitter = v2.ColorJitter(
+                brightness=photometric,
+                contrast=photometric,
+                saturation=photometric,
+                hue=min(0.5, photometric / 10),
+            )
             steps.append(v2.RandomApply([jitter], p=0.8))
         if hflip_prob > 0:
             steps.append(v2.RandomHorizontalFlip(p=hflip_prob))

@@ -28,6 +28,7 @@ class TrainConfig:
     """A training run. Paths are strings so the config is JSON as it stands.
 
     dataset: canonical dataset folder (``annotations/{train,val}.json``, ``images/``).
+    model: architecture name; ``None``: maskrcnn_resnet50_fpn_v2, or the checkpoint's with ``weights=PATH``.
     weights: ``"coco"`` (fine-tune torchvision's COCO model with new heads), ``"none"`` (from scratch)
         or a checkpoint path.
     lr, weight_decay: ``None`` picks by optimizer (:data:`LR_PER_IMAGE` x total batch, :data:`WEIGHT_DECAY`).
@@ -41,7 +42,7 @@ class TrainConfig:
     """
 
     dataset: str = ""
-    model: str = "maskrcnn_resnet50_fpn_v2"
+    model: str | None = None
     weights: str = "coco"
     min_size: int | None = None
     max_size: int | None = None

@@ -38,19 +38,35 @@ class EpochStats:
     lr: float
 
 
-def to_device(images: list[torch.Tensor], targets: list[dict[str, Any]], device: torch.device
-              ) -> tuple[list[torch.Tensor], list[dict[str, Any]]]:
+def to_device(
+    images: list[torch.Tensor], targets: list[dict[str, Any]], device: torch.device
+) -> tuple[list[torch.Tensor], list[dict[str, Any]]]:
     """Move a batch to ``device`` as plain tensors (tv_tensors subclasses cost dispatch time in the model)."""
     images = [img.as_subclass(torch.Tensor).to(device, non_blocking=True) for img in images]
-    targets = [{k: v.as_subclass(torch.Tensor).to(device, non_blocking=True) if isinstance(v, torch.Tensor) else v
-                for k, v in t.items()} for t in targets]
+    targets = [
+        {
+            k: v.as_subclass(torch.Tensor).to(device, non_blocking=True) if isinstance(v, torch.Tensor) else v
+            for k, v in t.items()
+        }
+        for t in targets
+    ]
     return images, targets
 
 
-def train_one_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, loader: Iterable, *,
-                    device: torch.device, scheduler: torch.optim.lr_scheduler.LRScheduler,
-                    scaler: torch.amp.GradScaler, amp: bool = False, clip_grad: float = 0.0,
-                    log_every: int = 10, epoch: int = 1, on_step: StepCallback | None = None) -> EpochStats:
+def train_one_epoch(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    loader: Iterable,
+    *,
+    device: torch.device,
+    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    scaler: torch.amp.GradScaler,
+    amp: bool = False,
+    clip_grad: float = 0.0,
+    log_every: int = 10,
+    epoch: int = 1,
+    on_step: StepCallback | None = None,
+) -> EpochStats:
     """Train ``model`` for one pass over ``loader`` (batches of ``(images, targets)`` lists).
 
     The scheduler steps once per iteration. ``amp`` runs the forward pass under ``torch.autocast``;
@@ -99,6 +115,8 @@ def _check_finite(sums: torch.Tensor, names: list[str], steps: int, epoch: int) 
     if all(math.isfinite(v) for v in means):
         return dict(zip(names, means, strict=True))
     shown = ", ".join(f"{n}={v:.4g}" for n, v in zip(names, means, strict=True))
-    raise NonFiniteLoss(f"loss is not finite in epoch {epoch} by iteration {steps} ({shown}); training "
-                        "stopped and the last good checkpoint was kept; try a lower --lr, --clip-grad 10, "
-                        "or check the annotations")
+    raise NonFiniteLoss(
+        f"loss is not finite in epoch {epoch} by iteration {steps} ({shown}); training "
+        "stopped and the last good checkpoint was kept; try a lower --lr, --clip-grad 10, "
+        "or check the annotations"
+    )

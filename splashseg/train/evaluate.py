@@ -16,7 +16,6 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import torch
 from pycocotools import mask as mask_utils
 from pycocotools.coco import COCO
@@ -24,6 +23,7 @@ from pycocotools.cocoeval import COCOeval
 from torch.utils.data import DataLoader, Subset
 
 from ..data.torch_dataset import CocoInstances, collate
+from ..errors import InputError
 from .distributed import all_gather_objects, broadcast_object
 
 IOU_TYPES = ("bbox", "segm")
@@ -42,11 +42,17 @@ class EvalResult:
 
     def flat(self) -> dict[str, float | None]:
         """``{"bbox_AP": ..., "segm_AP50": ..., ...}`` for ``metrics.jsonl``."""
-        return {f"{iou}_{name}": value for iou, values in self.metrics.items() for name, value in values.items()}
+        return {
+            f"{iou}_{name}": value for iou, values in self.metrics.items() for name, value in values.items()
+        }
 
     def to_json(self) -> dict[str, Any]:
-        return {"images": self.images, "detections": self.detections, "metrics": self.metrics,
-                "per_class": self.per_class}
+        return {
+            "images": self.images,
+            "detections": self.detections,
+            "metrics": self.metrics,
+            "per_class": self.per_class,
+        }
 
 
 def _coco_api(dataset: dict[str, Any]) -> COCO:
@@ -61,21 +67,31 @@ def _results_for(detections: list[dict[str, Any]], iou_type: str, gt: dict[str, 
     """A COCO dataset of the detections for ``iou_type``, ``area`` set as ``COCO.loadRes`` would."""
     anns = []
     for i, det in enumerate(detections, start=1):
-        ann = {"id": i, "image_id": det["image_id"], "category_id": det["category_id"],
-               "score": float(det["score"]), "iscrowd": 0}
+        ann = {
+            "id": i,
+            "image_id": det["image_id"],
+            "category_id": det["category_id"],
+            "score": float(det["score"]),
+            "iscrowd": 0,
+        }
         if iou_type == "bbox":
             x, y, w, h = det["bbox"]
             ann.update(bbox=[x, y, w, h], area=float(w * h))
         else:
-            ann.update(segmentation=det["segmentation"], area=float(mask_utils.area(det["segmentation"])),
-                       bbox=mask_utils.toBbox(det["segmentation"]).tolist())
+            ann.update(
+                segmentation=det["segmentation"],
+                area=float(mask_utils.area(det["segmentation"])),
+                bbox=mask_utils.toBbox(det["segmentation"]).tolist(),
+            )
         anns.append(ann)
     return {"images": gt["images"], "categories": gt["categories"], "annotations": anns}
 
 
 def _per_class_ap(evaluator: COCOeval) -> list[float | None]:
     """AP over IoU .50:.95 per category (area all, 100 detections), ``None`` without ground truth."""
-    precision = evaluator.eval["precision"]  # [T iou thresholds, R recall points, K classes, A areas, M max dets]
+    precision = evaluator.eval[
+        "precision"
+    ]  # [T iou thresholds, R recall points, K classes, A areas, M max dets]
     values = []
     for k in range(precision.shape[2]):
         p = precision[:, :, k, 0, -1]
@@ -100,35 +116,55 @@ def coco_evaluate(gt: dict[str, Any], detections: list[dict[str, Any]]) -> EvalR
             evaluator.evaluate()
             evaluator.accumulate()
             evaluator.summarize()
-        metrics[iou_type] = {m: (float(v) if v >= 0 else None) for m, v in zip(METRICS, evaluator.stats[:6],
-                                                                               strict=True)}
-        per_class[iou_type] = {names[c]: ap for c, ap in zip(evaluator.params.catIds, _per_class_ap(evaluator),
-                                                             strict=True)}
+        metrics[iou_type] = {
+            m: (float(v) if v >= 0 else None) for m, v in zip(METRICS, evaluator.stats[:6], strict=True)
+        }
+        per_class[iou_type] = {
+            names[c]: ap for c, ap in zip(evaluator.params.catIds, _per_class_ap(evaluator), strict=True)
+        }
     return EvalResult(metrics, per_class, images=len(gt["images"]), detections=len(detections))
 
 
-def detections_from_output(output: dict[str, torch.Tensor], image_id: int,
-                           category_of_label: dict[int, int]) -> list[dict[str, Any]]:
+def detections_from_output(
+    output: dict[str, torch.Tensor], image_id: int, category_of_label: dict[int, int]
+) -> list[dict[str, Any]]:
     """One image's model output (boxes xyxy, labels, scores, masks float ``[N, 1, H, W]``) in COCO form."""
     boxes = output["boxes"].float().cpu()
     boxes[:, 2:] -= boxes[:, :2]  # xyxy -> xywh
     masks = (output["masks"][:, 0] > 0.5).to(torch.uint8).cpu()  # [N, H, W]
     # pycocotools wants Fortran order [H, W, N]: that is C order [N, W, H] transposed.
-    rles = mask_utils.encode(masks.transpose(1, 2).contiguous().numpy().transpose(2, 1, 0)) if len(masks) else []
+    rles = (
+        mask_utils.encode(masks.transpose(1, 2).contiguous().numpy().transpose(2, 1, 0)) if len(masks) else []
+    )
     detections = []
-    for box, label, score, rle in zip(boxes.tolist(), output["labels"].tolist(), output["scores"].tolist(), rles,
-                                      strict=True):
+    for box, label, score, rle in zip(
+        boxes.tolist(), output["labels"].tolist(), output["scores"].tolist(), rles, strict=True
+    ):
         rle["counts"] = rle["counts"].decode("ascii")
-        detections.append({"image_id": image_id, "category_id": category_of_label[label], "bbox": box,
-                           "score": score, "segmentation": rle})
+        detections.append(
+            {
+                "image_id": image_id,
+                "category_id": category_of_label[label],
+                "bbox": box,
+                "score": score,
+                "segmentation": rle,
+            }
+        )
     return detections
 
 
 @torch.inference_mode()
-def predict_dataset(model: torch.nn.Module, dataset: CocoInstances, device: torch.device, *,
-                    batch_size: int = 2, workers: int = 0, amp: bool = False,
-                    indices: list[int] | None = None) -> list[dict[str, Any]]:
-    """Run ``model`` (eval mode) over ``dataset`` (its transforms must make float images) -> COCO detections."""
+def predict_dataset(
+    model: torch.nn.Module,
+    dataset: CocoInstances,
+    device: torch.device,
+    *,
+    batch_size: int = 2,
+    workers: int = 0,
+    amp: bool = False,
+    indices: list[int] | None = None,
+) -> list[dict[str, Any]]:
+    """Run ``model`` (eval mode) over ``dataset`` (transforms must give float images) -> COCO detections."""
     model.eval()
     subset = Subset(dataset, indices if indices is not None else range(len(dataset)))
     loader = DataLoader(subset, batch_size=batch_size, shuffle=False, num_workers=workers, collate_fn=collate)
@@ -142,22 +178,66 @@ def predict_dataset(model: torch.nn.Module, dataset: CocoInstances, device: torc
     return detections
 
 
-def evaluate_model(model: torch.nn.Module, dataset: CocoInstances, device: torch.device, *, batch_size: int = 2,
-                   workers: int = 0, amp: bool = False, rank: int = 0, world_size: int = 1) -> EvalResult:
+def evaluate_model(
+    model: torch.nn.Module,
+    dataset: CocoInstances,
+    device: torch.device,
+    *,
+    batch_size: int = 2,
+    workers: int = 0,
+    amp: bool = False,
+    rank: int = 0,
+    world_size: int = 1,
+) -> EvalResult:
     """Predict on ``dataset`` and score against its ground truth.
 
     Data-parallel: each of ``world_size`` ranks predicts every ``world_size``-th image, rank 0 gathers
     and scores, and every rank returns rank 0's result.
     """
     indices = list(range(rank, len(dataset), world_size))
-    detections = predict_dataset(model, dataset, device, batch_size=batch_size, workers=workers, amp=amp,
-                                 indices=indices)
+    detections = predict_dataset(
+        model, dataset, device, batch_size=batch_size, workers=workers, amp=amp, indices=indices
+    )
     gathered = all_gather_objects(detections)
     result = coco_evaluate(dataset.coco, [d for part in gathered for d in part]) if rank == 0 else None
     return broadcast_object(result)
 
 
-def evaluate_arrays_mean(values: list[float | None]) -> float | None:
-    """Mean of the defined values (``None`` when there are none)."""
-    defined = [v for v in values if v is not None]
-    return float(np.mean(defined)) if defined else None
+def evaluate_weights(
+    dataset: str,
+    weights: str,
+    *,
+    split: str = "val",
+    device: torch.device,
+    batch_size: int = 2,
+    workers: int = 0,
+    min_size: int | None = None,
+    max_size: int | None = None,
+    model_name: str | None = None,
+) -> EvalResult:
+    """Load a checkpoint (``--weights PATH``) for the dataset's classes and evaluate it on ``split``.
+
+    Raises :class:`InputError` when the checkpoint's class count differs from the dataset's.
+    """
+    from ..data.transforms import build_transforms
+    from ..models import load_model
+    from ..models.loading import BACKGROUND
+
+    if weights in ("coco", "none"):
+        raise InputError(
+            f"--weights {weights}: evaluate needs a checkpoint PATH (e.g. RUN/checkpoints/best.pt)"
+        )
+    data = CocoInstances(dataset, split, transforms=build_transforms(train=False))
+    loaded = load_model(
+        model_name, weights, class_names=[BACKGROUND, *data.class_names], min_size=min_size, max_size=max_size
+    )
+    model = loaded.model.to(device)
+    result = evaluate_model(model, data, device, batch_size=batch_size, workers=workers)
+    result.extra.update(
+        weights=str(weights),
+        split=split,
+        model=loaded.model_name,
+        checkpoint_classes=loaded.class_names[1:],
+        dataset_classes=data.class_names,
+    )
+    return result

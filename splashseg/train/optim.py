@@ -26,21 +26,32 @@ def freeze(model: nn.Module, part: str) -> int:
 
 OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
     "sgd": lambda params, lr, weight_decay, momentum: torch.optim.SGD(
-        params, lr=lr, momentum=momentum, weight_decay=weight_decay),
+        params, lr=lr, momentum=momentum, weight_decay=weight_decay
+    ),
     "adamw": lambda params, lr, weight_decay, momentum: torch.optim.AdamW(
-        params, lr=lr, weight_decay=weight_decay),
+        params, lr=lr, weight_decay=weight_decay
+    ),
 }
 
 
-def build_optimizer(model: nn.Module, name: str, *, lr: float, weight_decay: float,
-                    momentum: float = 0.9) -> torch.optim.Optimizer:
+def build_optimizer(
+    model: nn.Module, name: str, *, lr: float, weight_decay: float, momentum: float = 0.9
+) -> torch.optim.Optimizer:
     """``name`` (``sgd`` with momentum, or ``adamw``) over the parameters that require gradients."""
     params = [p for p in model.parameters() if p.requires_grad]
     return OPTIMIZERS[name](params, lr=lr, weight_decay=weight_decay, momentum=momentum)
 
 
-def lr_factor(iteration: int, *, total_iters: int, schedule: str, warmup_iters: int = 0,
-              warmup_factor: float = 0.001, steps: tuple[float, ...] = (0.67, 0.89), gamma: float = 0.1) -> float:
+def lr_factor(
+    iteration: int,
+    *,
+    total_iters: int,
+    schedule: str,
+    warmup_iters: int = 0,
+    warmup_factor: float = 0.001,
+    steps: tuple[float, ...] = (0.67, 0.89),
+    gamma: float = 0.1,
+) -> float:
     """Multiplier of the base learning rate at ``iteration`` (0-based) of ``total_iters``.
 
     Linear warm-up from ``warmup_factor`` to 1 over ``warmup_iters``, times ``cosine`` decay to 0 or a
@@ -58,20 +69,36 @@ def lr_factor(iteration: int, *, total_iters: int, schedule: str, warmup_iters: 
     return warm * decay
 
 
-def build_scheduler(optimizer: torch.optim.Optimizer, *, total_iters: int, schedule: str, warmup_iters: int,
-                    warmup_factor: float, steps: tuple[float, ...], gamma: float
-                    ) -> torch.optim.lr_scheduler.LambdaLR:
+def build_scheduler(
+    optimizer: torch.optim.Optimizer,
+    *,
+    total_iters: int,
+    schedule: str,
+    warmup_iters: int,
+    warmup_factor: float,
+    steps: tuple[float, ...],
+    gamma: float,
+) -> torch.optim.lr_scheduler.LambdaLR:
     """A ``LambdaLR`` over :func:`lr_factor`; step it once per iteration. Its state dict is plain data."""
+
     def factor(iteration: int) -> float:
-        return lr_factor(iteration, total_iters=total_iters, schedule=schedule, warmup_iters=warmup_iters,
-                         warmup_factor=warmup_factor, steps=steps, gamma=gamma)
+        return lr_factor(
+            iteration,
+            total_iters=total_iters,
+            schedule=schedule,
+            warmup_iters=warmup_iters,
+            warmup_factor=warmup_factor,
+            steps=steps,
+            gamma=gamma,
+        )
 
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 
-def set_base_lr(optimizer: torch.optim.Optimizer, scheduler: torch.optim.lr_scheduler.LambdaLR,
-                lr: float) -> None:
-    """Change the base learning rate of a restored run (``--lr`` on resume), keeping its place in the schedule."""
+def set_base_lr(
+    optimizer: torch.optim.Optimizer, scheduler: torch.optim.lr_scheduler.LambdaLR, lr: float
+) -> None:
+    """Change the base learning rate of a restored run (``--lr`` on resume), same place in the schedule."""
     scheduler.base_lrs = [lr for _ in optimizer.param_groups]
     factor = scheduler.lr_lambdas[0](scheduler.last_epoch)
     for group in optimizer.param_groups:

@@ -34,8 +34,15 @@ class GroupedBatchSampler(Sampler[list[int]]):
     Call :meth:`set_epoch` before each epoch.
     """
 
-    def __init__(self, dataset: Any, batch_size: int, *, seed: int = 0, shuffle: bool = True,
-                 distributed: DistributedSampler | None = None) -> None:
+    def __init__(
+        self,
+        dataset: Any,
+        batch_size: int,
+        *,
+        seed: int = 0,
+        shuffle: bool = True,
+        distributed: DistributedSampler | None = None,
+    ) -> None:
         self.groups = aspect_groups(dataset)
         self.batch_size = batch_size
         self.seed = seed
@@ -66,7 +73,7 @@ class GroupedBatchSampler(Sampler[list[int]]):
                 group.clear()
         leftovers = [i for group in pending.values() for i in group]
         for start in range(0, len(leftovers), self.batch_size):
-            yield leftovers[start:start + self.batch_size]
+            yield leftovers[start : start + self.batch_size]
 
     def __len__(self) -> int:
         count = len(self.distributed) if self.distributed is not None else len(self.groups)

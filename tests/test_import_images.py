@@ -39,9 +39,13 @@ def test_claimed_size_mismatch_reported(tmp_path: Path) -> None:
 def test_png_named_jpg_and_non_ascii_names(tmp_path: Path) -> None:
     write_image(tmp_path / "lying.jpg", (32, 40), fmt="PNG")
     write_image(tmp_path / "ballon rouge é 気球.jpg", (40, 32))
-    source = write_via_export(tmp_path, {"lying.jpg": balloon_regions(), "ballon rouge é 気球.jpg": balloon_regions()})
+    source = write_via_export(
+        tmp_path, {"lying.jpg": balloon_regions(), "ballon rouge é 気球.jpg": balloon_regions()}
+    )
     out = tmp_path / "ds"
-    result = CliRunner().invoke(main, ["annotate-import", str(source), "--out", str(out), "--val-fraction", "0"])
+    result = CliRunner().invoke(
+        main, ["annotate-import", str(source), "--out", str(out), "--val-fraction", "0"]
+    )
     assert result.exit_code == 0, result.output
     images = {im["file_name"]: (im["width"], im["height"]) for im in load_split(out, "train")["images"]}
     assert images == {"lying.jpg": (32, 40), "ballon rouge é 気球.jpg": (40, 32)}
@@ -49,13 +53,24 @@ def test_png_named_jpg_and_non_ascii_names(tmp_path: Path) -> None:
     assert read_header(out / "images" / "lying.jpg").format == "PNG"
 
 
-@pytest.mark.parametrize("name", ["../secret.jpg", "sub/../../secret.jpg", "..\\secret.jpg", "/etc/secret.jpg",
-                                  "C:\\secret.jpg", "http://example.com/a.jpg"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../secret.jpg",
+        "sub/../../secret.jpg",
+        "..\\secret.jpg",
+        "/etc/secret.jpg",
+        "C:\\secret.jpg",
+        "http://example.com/a.jpg",
+    ],
+)
 def test_unsafe_paths_skipped_and_never_read(tmp_path: Path, name: str) -> None:
     write_image(tmp_path / "secret.jpg")  # exists outside the annotation folder: must not be used
     folder = tmp_path / "ann"
     write_image(folder / "ok.jpg")
-    data = dict([via_entry(folder, "ok.jpg", balloon_regions()), via_entry(folder, name, balloon_regions(), size=1)])
+    data = dict(
+        [via_entry(folder, "ok.jpg", balloon_regions()), via_entry(folder, name, balloon_regions(), size=1)]
+    )
     result = imported([write_json(folder / "via.json", data)], tmp_path, val_fraction=0)
     assert [im["file_name"] for im in result["train"]["images"]] == ["ok.jpg"]
     skipped = [row for row in result["report"]["skipped_summary"] if row["kind"] == "image"]
@@ -68,7 +83,9 @@ def test_symlink_leading_outside_is_refused(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "link.jpg").symlink_to(tmp_path / "secret.jpg")
     write_image(folder / "ok.jpg")
-    source = write_via_export(folder, {"ok.jpg": balloon_regions(), "link.jpg": balloon_regions()}, make_images=False)
+    source = write_via_export(
+        folder, {"ok.jpg": balloon_regions(), "link.jpg": balloon_regions()}, make_images=False
+    )
     result = imported([source], tmp_path, val_fraction=0)
     assert [im["file_name"] for im in result["train"]["images"]] == ["ok.jpg"]
 
@@ -96,7 +113,6 @@ def test_jpeg_cut_short_is_truncated(tmp_path: Path) -> None:
     result = imported([source], tmp_path, val_fraction=0)
     assert [im["file_name"] for im in result["train"]["images"]] == ["good.jpg"]
     assert reasons(result["report"])["truncated image file"] == 1
-    assert found.get("truncated image file", 0) + found.get("unreadable image", 0) == 1
 
 
 def test_exit_2_when_nothing_valid_remains(tmp_path: Path) -> None:
@@ -116,8 +132,10 @@ def test_images_option_and_unrelated_json(tmp_path: Path) -> None:
     write_json(folder / "settings.json", {"theme": "dark"})
     (folder / "broken.json").write_text("{not json")
     out = tmp_path / "ds"
-    result = CliRunner().invoke(main, ["annotate-import", str(folder), "--images", str(pictures), "--out", str(out),
-                                       "--val-fraction", "0"])
+    result = CliRunner().invoke(
+        main,
+        ["annotate-import", str(folder), "--images", str(pictures), "--out", str(out), "--val-fraction", "0"],
+    )
     assert result.exit_code == 0, result.output
     report = json.loads((out / "import-report.json").read_text())
     assert any("settings.json" in note for note in report["notes"])
@@ -138,4 +156,6 @@ def test_explicit_non_annotation_file_is_an_error(tmp_path: Path) -> None:
 def test_help_has_example() -> None:
     for command in ("annotate-import", "inspect"):
         result = CliRunner().invoke(main, [command, "--help"])
-        assert result.exit_code == 0 and "Example:" in result.output and f"splashseg {command}" in result.output
+        assert (
+            result.exit_code == 0 and "Example:" in result.output and f"splashseg {command}" in result.output
+        )

@@ -43,14 +43,23 @@ def test_labelme_shapes_and_groups(tmp_path: Path) -> None:
 
 def test_labelme_embedded_image_data(tmp_path: Path) -> None:
     source = tmp_path / "src"
-    write_labelme(source, "only_json", [labelme_shape("cat", [[2, 2], [20, 2], [20, 20]])], embed=True,
-                  image_path="../elsewhere/photo.png")
+    write_labelme(
+        source,
+        "only_json",
+        [labelme_shape("cat", [[2, 2], [20, 2], [20, 20]])],
+        embed=True,
+        image_path="../elsewhere/photo.png",
+    )
     out = tmp_path / "ds"
-    result = CliRunner().invoke(main, ["annotate-import", str(source), "--out", str(out), "--val-fraction", "0"])
+    result = CliRunner().invoke(
+        main, ["annotate-import", str(source), "--out", str(out), "--val-fraction", "0"]
+    )
     assert result.exit_code == 0, result.output
     train = load_split(out, "train")
-    assert train["images"][0]["file_name"] == "photo.png" and (train["images"][0]["width"], train["images"][0]
-                                                                ["height"]) == (64, 48)
+    assert train["images"][0]["file_name"] == "photo.png" and (
+        train["images"][0]["width"],
+        train["images"][0]["height"],
+    ) == (64, 48)
     with Image.open(out / "images" / "photo.png") as img:
         assert img.format == "PNG" and img.size == (64, 48)
 
@@ -69,17 +78,29 @@ def test_labelme_mask_shape(tmp_path: Path) -> None:
 
 
 def test_via3_project(tmp_path: Path) -> None:
-    attribute = {"1": {"aname": "class", "anchor_id": "FILE1_Z0_XY1", "type": 4, "desc": "",
-                       "options": {"0": "balloon", "1": "kite"}, "default_option_id": ""},
-                 "2": {"aname": "note", "anchor_id": "FILE1_Z0_XY1", "type": 1, "desc": ""}}
-    regions = {"a.jpg": [([2, 5, 6, 10, 8], {"1": "0", "2": "x"}),
-                         ([3, 40, 20, 5], {"1": "1"}),
-                         ([4, 30, 30, 8, 4], {"1": "1"}),
-                         ([7, 1, 1, 20, 1, 20, 20], {"1": "0"}),
-                         ([1, 5, 5], {"1": "0"}),
-                         ([5, 1, 1, 9, 9], {"1": "0"}),
-                         ([2, 1, 1], {"1": "0"})],
-               "neg.jpg": []}
+    attribute = {
+        "1": {
+            "aname": "class",
+            "anchor_id": "FILE1_Z0_XY1",
+            "type": 4,
+            "desc": "",
+            "options": {"0": "balloon", "1": "kite"},
+            "default_option_id": "",
+        },
+        "2": {"aname": "note", "anchor_id": "FILE1_Z0_XY1", "type": 1, "desc": ""},
+    }
+    regions = {
+        "a.jpg": [
+            ([2, 5, 6, 10, 8], {"1": "0", "2": "x"}),
+            ([3, 40, 20, 5], {"1": "1"}),
+            ([4, 30, 30, 8, 4], {"1": "1"}),
+            ([7, 1, 1, 20, 1, 20, 20], {"1": "0"}),
+            ([1, 5, 5], {"1": "0"}),
+            ([5, 1, 1, 9, 9], {"1": "0"}),
+            ([2, 1, 1], {"1": "0"}),
+        ],
+        "neg.jpg": [],
+    }
     result = imported([write_via3(tmp_path, regions, attribute)], tmp_path, val_fraction=0)
     names = {c["id"]: c["name"] for c in result["train"]["categories"]}
     anns = result["train"]["annotations"]
@@ -94,10 +115,24 @@ def test_via3_project(tmp_path: Path) -> None:
 
 def test_via3_cli(tmp_path: Path) -> None:
     source = write_via3(tmp_path / "src", {"a.jpg": [([7, 1, 1, 20, 1, 20, 20], {})]})
-    result = CliRunner().invoke(main, ["annotate-import", str(source), "--out", str(tmp_path / "ds"),
-                                       "--format", "via", "--default-class", "thing", "--val-fraction", "0"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "annotate-import",
+            str(source),
+            "--out",
+            str(tmp_path / "ds"),
+            "--format",
+            "via",
+            "--default-class",
+            "thing",
+            "--val-fraction",
+            "0",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert load_split(tmp_path / "ds", "train")["categories"][0]["name"] == "thing"
-    wrong = CliRunner().invoke(main, ["annotate-import", str(source), "--out", str(tmp_path / "d2"),
-                                      "--format", "coco"])
+    wrong = CliRunner().invoke(
+        main, ["annotate-import", str(source), "--out", str(tmp_path / "d2"), "--format", "coco"]
+    )
     assert wrong.exit_code == 2 and "--format coco" in wrong.output

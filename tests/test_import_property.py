@@ -15,26 +15,54 @@ from splashseg.data.importers import ImportConfig, build_dataset
 from splashseg.errors import InputError
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False) | st.text(max_size=12),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=12),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=20,
 )
 
 TEMPLATES: list[Any] = [
     {"a.jpg48": {"filename": "a.jpg", "size": 48, "regions": balloon_regions(), "file_attributes": {}}},
-    {"a.jpg48": {"filename": "a.jpg", "size": 48, "regions": {"0": via_region({"name": "ellipse", "cx": 5, "cy": 5,
-                                                                              "rx": 3, "ry": 2, "theta": 1})}}},
-    {"_via_settings": {}, "_via_attributes": {"region": {"name": {"type": "checkbox", "options": {"b": ""}}}},
-     "_via_img_metadata": {"k": {"filename": "a.jpg", "regions": [via_region({"name": "rect", "x": 1, "y": 1,
-                                                                                "width": 5, "height": 5},
-                                                                               name={"b": True})]}}},
-    {"project": {}, "config": {}, "attribute": {"1": {"aname": "c", "type": 4, "options": {"0": "b"}}},
-     "file": {"1": {"fid": "1", "fname": "a.jpg", "src": ""}}, "view": {"1": {"fid_list": ["1"]}},
-     "metadata": {"1_x": {"vid": "1", "z": [], "xy": [7, 1, 1, 9, 1, 9, 9], "av": {"1": "0"}}}},
-    {"images": [{"id": 1, "file_name": "a.jpg", "width": 64, "height": 48}],
-     "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "segmentation": [[1, 1, 9, 1, 9, 9]]},
-                     {"id": 2, "image_id": 1, "category_id": 1, "segmentation": {"size": [48, 64], "counts": "PP2"}}],
-     "categories": [{"id": 1, "name": "b"}]},
+    {
+        "a.jpg48": {
+            "filename": "a.jpg",
+            "size": 48,
+            "regions": {"0": via_region({"name": "ellipse", "cx": 5, "cy": 5, "rx": 3, "ry": 2, "theta": 1})},
+        }
+    },
+    {
+        "_via_settings": {},
+        "_via_attributes": {"region": {"name": {"type": "checkbox", "options": {"b": ""}}}},
+        "_via_img_metadata": {
+            "k": {
+                "filename": "a.jpg",
+                "regions": [
+                    via_region({"name": "rect", "x": 1, "y": 1, "width": 5, "height": 5}, name={"b": True})
+                ],
+            }
+        },
+    },
+    {
+        "project": {},
+        "config": {},
+        "attribute": {"1": {"aname": "c", "type": 4, "options": {"0": "b"}}},
+        "file": {"1": {"fid": "1", "fname": "a.jpg", "src": ""}},
+        "view": {"1": {"fid_list": ["1"]}},
+        "metadata": {"1_x": {"vid": "1", "z": [], "xy": [7, 1, 1, 9, 1, 9, 9], "av": {"1": "0"}}},
+    },
+    {
+        "images": [{"id": 1, "file_name": "a.jpg", "width": 64, "height": 48}],
+        "annotations": [
+            {"id": 1, "image_id": 1, "category_id": 1, "segmentation": [[1, 1, 9, 1, 9, 9]]},
+            {"id": 2, "image_id": 1, "category_id": 1, "segmentation": {"size": [48, 64], "counts": "PP2"}},
+        ],
+        "categories": [{"id": 1, "name": "b"}],
+    },
     {"shapes": [labelme_shape("b", [[1, 1], [9, 1], [9, 9]])], "imagePath": "a.jpg", "imageData": None},
 ]
 
@@ -47,7 +75,7 @@ def mutate(value: Any, path: list[int], replacement: Any) -> Any:
         key = list(value)[path[0] % len(value)]
         return {**value, key: mutate(value[key], path[1:], replacement)}
     index = path[0] % len(value)
-    return [*value[:index], mutate(value[index], path[1:], replacement), *value[index + 1:]]
+    return [*value[:index], mutate(value[index], path[1:], replacement), *value[index + 1 :]]
 
 
 def import_value(value: Any) -> int:
@@ -77,7 +105,9 @@ def test_any_json_value_gives_dataset_or_input_error(value: Any) -> None:
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(TEMPLATES), st.lists(st.integers(0, 8), max_size=6), json_values)
-def test_mutated_annotation_files_give_dataset_or_input_error(template: Any, path: list[int], value: Any) -> None:
+def test_mutated_annotation_files_give_dataset_or_input_error(
+    template: Any, path: list[int], value: Any
+) -> None:
     import_value(mutate(template, path, value))
 
 

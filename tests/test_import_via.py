@@ -9,7 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from fixtures_import import balloon_regions, via_polygon, via_region, write_image, write_via_export, write_via_project
+from fixtures_import import (
+    balloon_regions,
+    via_polygon,
+    via_region,
+    write_image,
+    write_via_export,
+    write_via_project,
+)
 
 from splashseg.cli import main
 from splashseg.data.coco import annotation_mask, load_split
@@ -39,7 +46,9 @@ def reasons(report: dict) -> dict[str, int]:
 def balloon(tmp_path: Path) -> Path:
     """Matterport balloon layout: train/ and val/ each with via_region_data.json (VIA 2.x export)."""
     root = tmp_path / "balloon"
-    write_via_export(root / "train", {"a.jpg": balloon_regions(), "b.jpg": balloon_regions() * 2, "neg.jpg": []})
+    write_via_export(
+        root / "train", {"a.jpg": balloon_regions(), "b.jpg": balloon_regions() * 2, "neg.jpg": []}
+    )
     write_via_export(root / "val", {"c.jpg": balloon_regions()})
     return root
 
@@ -77,9 +86,13 @@ def test_rerun_needs_force(balloon: Path, tmp_path: Path) -> None:
 
 
 def test_via1_regions_dict_and_via2_list_give_the_same_dataset(tmp_path: Path) -> None:
-    regions = [via_polygon([5, 40, 40, 5], [5, 5, 40, 40], name="balloon"),
-               via_region({"name": "rect", "x": 2, "y": 3, "width": 10, "height": 7}, name="balloon")]
-    v1 = imported([write_via_export(tmp_path / "v1", {"a.jpg": regions}, as_dict=True)], tmp_path, val_fraction=0)
+    regions = [
+        via_polygon([5, 40, 40, 5], [5, 5, 40, 40], name="balloon"),
+        via_region({"name": "rect", "x": 2, "y": 3, "width": 10, "height": 7}, name="balloon"),
+    ]
+    v1 = imported(
+        [write_via_export(tmp_path / "v1", {"a.jpg": regions}, as_dict=True)], tmp_path, val_fraction=0
+    )
     v2 = imported([write_via_export(tmp_path / "v2", {"a.jpg": regions})], tmp_path, val_fraction=0)
     assert v1["report"]["sources"][str(tmp_path / "v1" / "via_region_data.json")] == "via1-export"
     assert v2["report"]["sources"][str(tmp_path / "v2" / "via_region_data.json")] == "via2-export"
@@ -100,8 +113,11 @@ def test_rect_mask_area_is_width_times_height(tmp_path: Path) -> None:
 def test_circle_and_rotated_ellipse_geometry(tmp_path: Path) -> None:
     circle = {"name": "circle", "cx": 32, "cy": 24, "r": 10}
     ellipse = {"name": "ellipse", "cx": 32, "cy": 24, "rx": 20, "ry": 5, "theta": math.pi / 2}
-    result = imported([write_via_export(tmp_path, {"a.jpg": [via_region(circle), via_region(ellipse)]})], tmp_path,
-                      val_fraction=0)
+    result = imported(
+        [write_via_export(tmp_path, {"a.jpg": [via_region(circle), via_region(ellipse)]})],
+        tmp_path,
+        val_fraction=0,
+    )
     circle_ann, ellipse_ann = result["train"]["annotations"]
     assert abs(circle_ann["area"] - math.pi * 100) / (math.pi * 100) < 0.05
     assert abs(ellipse_ann["area"] - math.pi * 100) / (math.pi * 100) < 0.08
@@ -136,11 +152,15 @@ def test_vertices_clipped_and_degenerate_shapes_reported(tmp_path: Path) -> None
 
 
 def test_project_file_checkbox_and_dropdown_classes(tmp_path: Path) -> None:
-    attributes = {"type": {"type": "checkbox", "options": {"balloon": "", "kite": ""}, "default_options": {}},
-                  "note": {"type": "text", "description": ""}}
-    regions = [via_polygon([5, 20, 20], [5, 5, 20], type={"balloon": True, "kite": False}, note="big"),
-               via_polygon([30, 50, 50], [5, 5, 20], type={"kite": True}, note=""),
-               via_polygon([30, 50, 50], [25, 25, 40], type={"kite": True, "balloon": True})]
+    attributes = {
+        "type": {"type": "checkbox", "options": {"balloon": "", "kite": ""}, "default_options": {}},
+        "note": {"type": "text", "description": ""},
+    }
+    regions = [
+        via_polygon([5, 20, 20], [5, 5, 20], type={"balloon": True, "kite": False}, note="big"),
+        via_polygon([30, 50, 50], [5, 5, 20], type={"kite": True}, note=""),
+        via_polygon([30, 50, 50], [25, 25, 40], type={"kite": True, "balloon": True}),
+    ]
     result = imported([write_via_project(tmp_path, {"a.jpg": regions}, attributes)], tmp_path, val_fraction=0)
     names = {c["id"]: c["name"] for c in result["train"]["categories"]}
     assert [names[a["category_id"]] for a in result["train"]["annotations"]] == ["balloon", "kite"]
@@ -149,9 +169,11 @@ def test_project_file_checkbox_and_dropdown_classes(tmp_path: Path) -> None:
 
 
 def test_dropdown_names_stripped_and_case_merged(tmp_path: Path) -> None:
-    regions = [via_polygon([5, 20, 20], [5, 5, 20], label=" Balloon\n"),
-               via_polygon([30, 50, 50], [5, 5, 20], label="balloon"),
-               via_polygon([30, 50, 50], [25, 25, 40], label="balloon")]
+    regions = [
+        via_polygon([5, 20, 20], [5, 5, 20], label=" Balloon\n"),
+        via_polygon([30, 50, 50], [5, 5, 20], label="balloon"),
+        via_polygon([30, 50, 50], [25, 25, 40], label="balloon"),
+    ]
     result = imported([write_via_export(tmp_path, {"a.jpg": regions})], tmp_path, val_fraction=0)
     assert [c["name"] for c in result["train"]["categories"]] == ["balloon"]
     assert result["report"]["class_merges"] == {"Balloon": "balloon"}
@@ -178,7 +200,6 @@ def test_seeded_split_is_reproducible(tmp_path: Path) -> None:
     source = write_via_export(tmp_path, {f"{i}.jpg": balloon_regions() for i in range(10)})
     first = imported([source], tmp_path, val_fraction=0.3, seed=1)
     again = imported([source], tmp_path, val_fraction=0.3, seed=1)
-    other = imported([source], tmp_path, val_fraction=0.3, seed=2)
     names = [im["file_name"] for im in first["val"]["images"]]
     assert len(names) == 3 and len(first["train"]["images"]) == 7
     assert names == [im["file_name"] for im in again["val"]["images"]]
@@ -197,8 +218,9 @@ def test_name_collisions_between_splits_are_renamed(tmp_path: Path) -> None:
 
 
 def test_every_region_skipped_image_is_not_a_negative(tmp_path: Path) -> None:
-    source = write_via_export(tmp_path, {"a.jpg": [via_region({"name": "point", "cx": 1, "cy": 1})],
-                                         "b.jpg": balloon_regions()})
+    source = write_via_export(
+        tmp_path, {"a.jpg": [via_region({"name": "point", "cx": 1, "cy": 1})], "b.jpg": balloon_regions()}
+    )
     result = imported([source], tmp_path, val_fraction=0)
     assert [im["file_name"] for im in result["train"]["images"]] == ["b.jpg"]
     assert reasons(result["report"])["every region was skipped (not kept as a negative)"] == 1

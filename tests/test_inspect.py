@@ -18,14 +18,21 @@ from splashseg.data.inspect import render_sample, size_bucket, split_statistics
 
 @pytest.fixture
 def dataset(tmp_path: Path) -> Path:
-    """An imported dataset: train with a small, a medium and a large instance plus a negative; val with one."""
+    """An imported dataset: train with small and large instances plus a negative; val with one."""
     src = tmp_path / "src"
     write_image(src / "train" / "big.jpg", (128, 112), color=(240, 240, 240))
-    big = [via_region({"name": "rect", "x": 0, "y": 0, "width": 100, "height": 100}, label="balloon"),
-           via_region({"name": "rect", "x": 101, "y": 0, "width": 20, "height": 20}, label="kite")]
-    write_via_export(src / "train", {"big.jpg": big, "small.jpg": [via_polygon([2, 20, 20], [2, 2, 20],
-                                                                               label="balloon")],
-                                     "empty.jpg": []})
+    big = [
+        via_region({"name": "rect", "x": 0, "y": 0, "width": 100, "height": 100}, label="balloon"),
+        via_region({"name": "rect", "x": 101, "y": 0, "width": 20, "height": 20}, label="kite"),
+    ]
+    write_via_export(
+        src / "train",
+        {
+            "big.jpg": big,
+            "small.jpg": [via_polygon([2, 20, 20], [2, 2, 20], label="balloon")],
+            "empty.jpg": [],
+        },
+    )
     write_via_export(src / "val", {"v.jpg": [via_polygon([2, 40, 40, 2], [2, 2, 40, 40], label="kite")]})
     out = tmp_path / "ds"
     result = CliRunner().invoke(main, ["annotate-import", str(src), "--out", str(out)])
@@ -35,7 +42,12 @@ def dataset(tmp_path: Path) -> Path:
 
 def test_size_buckets_follow_coco() -> None:
     assert [size_bucket(a) for a in (0, 32**2 - 1, 32**2, 96**2 - 1, 96**2)] == [
-        "small", "small", "medium", "medium", "large"]
+        "small",
+        "small",
+        "medium",
+        "medium",
+        "large",
+    ]
 
 
 def test_statistics(dataset: Path) -> None:
@@ -45,7 +57,10 @@ def test_statistics(dataset: Path) -> None:
     assert stats["instances_per_class"] == {"balloon": 2, "kite": 1}
     assert stats["sizes"] == {"large": 1, "small": 2}
     assert stats["instances_per_image"]["max"] == 2 and stats["instances_per_image"]["histogram"] == {
-        "0": 1, "1": 1, "2": 1}
+        "0": 1,
+        "1": 1,
+        "2": 1,
+    }
 
 
 def test_inspect_cli_writes_pictures_and_json(dataset: Path, tmp_path: Path) -> None:
@@ -61,8 +76,12 @@ def test_inspect_cli_writes_pictures_and_json(dataset: Path, tmp_path: Path) -> 
         assert max(img.size) >= 320  # tiny images are enlarged for legible labels
     again = CliRunner().invoke(main, ["inspect", str(dataset), "--out", str(out), "--count", "3"])
     assert again.exit_code == 2 and "--force" in again.output
-    assert CliRunner().invoke(main, ["inspect", str(dataset), "--out", str(out), "--count", "3",
-                                     "--force"]).exit_code == 0
+    assert (
+        CliRunner()
+        .invoke(main, ["inspect", str(dataset), "--out", str(out), "--count", "3", "--force"])
+        .exit_code
+        == 0
+    )
 
 
 def test_inspect_table_and_split_option(dataset: Path) -> None:

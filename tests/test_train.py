@@ -11,7 +11,7 @@ import torch
 from splashseg.console import Reporter
 from splashseg.models import load_checkpoint, load_model
 from splashseg.train import TrainConfig, train
-from tests.test_train_data import CLASSES, make_dataset
+from tests.test_train_data import CLASSES, make_dataset, one_thread  # noqa: F401 (autouse fixture)
 
 SMALL = dict(
     model="maskrcnn_small",
@@ -29,15 +29,6 @@ SMALL = dict(
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_dataset(tmp_path_factory.mktemp("data") / "shapes")
-
-
-@pytest.fixture(autouse=True)
-def one_thread() -> None:
-    """One intra-op thread: the CPU is shared with other test processes; oversubscription is slow."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def _config(dataset: Path, out: Path, **changes: object) -> TrainConfig:

@@ -124,6 +124,15 @@ def make_dataset(
     return root
 
 
+@pytest.fixture(autouse=True)
+def one_thread() -> None:
+    """One intra-op thread: the CPU is shared with other test processes and oversubscription is slow."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture
 def dataset(tmp_path: Path) -> Path:
     return make_dataset(tmp_path / "shapes")

@@ -44,7 +44,9 @@ def read_header(source: Path | bytes) -> ImageHeader:
     try:
         with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as img:
             width, height = img.size
-            orientation = img.getexif().get(0x0112, 1) if img.format in ("JPEG", "TIFF", "PNG", "WEBP") else 1
+            # PNG's getexif() decodes the whole image unless an eXIf chunk came before the pixels
+            has_exif = img.format in ("JPEG", "TIFF", "WEBP") or (img.format == "PNG" and "exif" in img.info)
+            orientation = img.getexif().get(0x0112, 1) if has_exif else 1
             fmt = img.format or ""
     except UnidentifiedImageError:
         raise ImageSkip("not an image file") from None

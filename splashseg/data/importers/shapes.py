@@ -161,7 +161,8 @@ def distinct_points(polygon: np.ndarray) -> int:
 def polygon_area(polygon: np.ndarray) -> float:
     """Shoelace area of a ``[N, 2]`` polygon (always >= 0)."""
     x, y = polygon[:, 0], polygon[:, 1]
-    return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+    twice = x[:-1] @ y[1:] - x[1:] @ y[:-1] + x[-1] * y[0] - x[0] * y[-1]
+    return 0.5 * abs(float(twice))
 
 
 def clean_polygon(polygon: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -170,6 +171,9 @@ def clean_polygon(polygon: np.ndarray, width: int, height: int) -> np.ndarray:
         raise ShapeError("fewer than 3 distinct points")
     if polygon_area(polygon) <= 1e-9:
         raise ShapeError("zero area")
+    inside = polygon.min() >= 0 and polygon[:, 0].max() <= width and polygon[:, 1].max() <= height
+    if inside:
+        return polygon
     clipped = clip_polygon(polygon, width, height)
     if len(clipped) == 0:
         raise ShapeError("outside the image")

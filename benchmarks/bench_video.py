@@ -27,9 +27,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from video_samples import write_video  # noqa: E402
 
+from splashseg.apps.video import model_predict  # noqa: E402
 from splashseg.render import color_splash  # noqa: E402
 from splashseg.video import PipelineOptions, VideoReader, process_video, splash_renderer  # noqa: E402
-from splashseg.video.app import model_predict  # noqa: E402
 
 
 def make_predict(model: str, device: str, batch_size: int, min_size: int, conf: float = 0.5):

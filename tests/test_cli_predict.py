@@ -134,3 +134,15 @@ def test_debug_shows_traceback(tmp_path: Path):
     assert debug.exit_code == 1 and type(debug.exception).__name__ == "InputError"
     late = CliRunner().invoke(main, ["detect", str(tmp_path / "none.jpg"), "--debug"])
     assert type(late.exception).__name__ == "InputError"
+
+
+def test_splash_video_into_a_folder(tmp_path: Path):
+    from video_samples import read_back, write_video
+
+    clip = write_video(tmp_path / "clip.mp4", size=(64, 48), frames=6)
+    result = run("splash", "--video", clip, *SMALL, "--conf", "1.0", "--out", tmp_path / "out", "--preset", "ultrafast")
+    assert result.exit_code == 0, result.output
+    decoded = read_back(tmp_path / "out" / "clip-splash.mp4")
+    assert decoded.codec == "h264" and len(decoded.frames) == 6 and decoded.audio
+    both = run("splash", clip, "--video", clip, *SMALL)
+    assert both.exit_code == 2 and "not both" in both.output

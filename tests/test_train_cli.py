@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from splashseg.cli import main
 from splashseg.errors import RunFailure
 from splashseg.models import load_checkpoint
-from splashseg.train.run import oom_guard
+from splashseg.train.oom import oom_guard
 from tests.test_train_data import make_dataset, one_thread  # noqa: F401 (autouse fixture)
 
 SMALL = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -13,6 +14,7 @@ from .errors import DEBUG_KEY
 F = TypeVar("F", bound=Callable[..., Any])
 
 MODEL_NAMES = ("maskrcnn_resnet50_fpn_v2", "maskrcnn_resnet50_fpn", "maskrcnn_small")
+EFFECT_NAMES = ("gray", "blur", "solid", "image")  # splashseg.render.EFFECTS, without importing torch here
 
 
 def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -90,3 +92,42 @@ def split_names(value: str | None) -> list[str] | None:
         return None
     names = [name.strip() for name in value.split(",") if name.strip()]
     return names or None
+
+
+def parse_color(value: str) -> tuple[int, int, int]:
+    try:
+        parts = tuple(int(v) for v in value.split(","))
+        if len(parts) != 3 or not all(0 <= v <= 255 for v in parts):
+            raise ValueError
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: expected R,G,B with values 0-255, e.g. 0,177,64") from None
+    return parts  # type: ignore[return-value]
+
+
+def splash_style_options(func: F) -> F:
+    """``--effect --background --feather --invert --blur-sigma --color`` (shared with ``video``)."""
+    options = [
+        click.option("--effect", type=click.Choice(EFFECT_NAMES), default="gray", show_default=True,
+                     help="What happens outside the kept objects."),
+        click.option("--background", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+                     help="Picture behind the objects for --effect image."),
+        click.option("--feather", type=click.FloatRange(0, 500), default=0.0, show_default=True,
+                     help="Soft edge width in pixels."),
+        click.option("--invert", is_flag=True, help="Apply the effect to the objects instead of the rest."),
+        click.option("--blur-sigma", type=click.FloatRange(0.1, 500), default=None,
+                     help="Blur strength in pixels for --effect blur [default: 2% of the long side]."),
+        click.option("--color", default="0,0,0", show_default=True, metavar="R,G,B",
+                     help="Colour for --effect solid."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def predict_config(model_name, weights, device, min_size, max_size, conf, classes, batch_size):  # noqa: ANN001, ANN201
+    """The model options of detect, splash and video -> :class:`splashseg.predict.PredictConfig`."""
+    from ..predict import PredictConfig
+
+    names = split_names(classes) if isinstance(classes, str) or classes is None else list(classes)
+    return PredictConfig(model_name=model_name, weights=weights, device=device, conf=conf, classes=names,
+                         batch_size=batch_size, min_size=min_size, max_size=max_size)

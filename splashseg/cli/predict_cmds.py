@@ -11,15 +11,17 @@ from ..apps.batches import raise_for_failures
 from ..apps.detect import DetectJob, run_detect
 from ..apps.splash import SplashJob, load_style, run_splash
 from ..images import expand_inputs
-from ..predict import PredictConfig, build_predictor
-from ..render import EFFECTS
-from .options import model_options, output_options, prediction_options, reporter, split_names
-
-
-def predict_config(model_name, weights, device, min_size, max_size, conf, classes, batch_size) -> PredictConfig:  # noqa: ANN001
-    """Options -> :class:`PredictConfig` (shared by detect, splash and video)."""
-    return PredictConfig(model_name=model_name, weights=weights, device=device, conf=conf,
-                         classes=split_names(classes), batch_size=batch_size, min_size=min_size, max_size=max_size)
+from ..predict import build_predictor
+from .options import (
+    model_options,
+    output_options,
+    parse_color,
+    predict_config,
+    prediction_options,
+    reporter,
+    splash_style_options,
+)
+from .video_cmds import VIDEO_SUFFIXES, run_video_command, video_encoding_options
 
 
 def _report(rep, summary: dict, title: str) -> None:  # noqa: ANN001
@@ -34,36 +36,6 @@ def _report(rep, summary: dict, title: str) -> None:  # noqa: ANN001
     rep.info(f"written to {summary['out']}")
     rep.emit_json(summary)
     raise_for_failures(summary["failed"], summary["errors"], len(summary["images"]) + len(summary["failed"]))
-
-
-def parse_color(value: str) -> tuple[int, int, int]:
-    try:
-        parts = tuple(int(v) for v in value.split(","))
-        if len(parts) != 3 or not all(0 <= v <= 255 for v in parts):
-            raise ValueError
-    except ValueError:
-        raise click.BadParameter(f"{value!r}: expected R,G,B with values 0-255, e.g. 0,177,64") from None
-    return parts  # type: ignore[return-value]
-
-
-def splash_style_options(func):  # noqa: ANN001, ANN201
-    """``--effect --background --feather --invert --blur-sigma --color`` (shared with ``video``)."""
-    options = [
-        click.option("--effect", type=click.Choice(EFFECTS), default="gray", show_default=True,
-                     help="What happens outside the kept objects."),
-        click.option("--background", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-                     help="Picture behind the objects for --effect image."),
-        click.option("--feather", type=click.FloatRange(0, 500), default=0.0, show_default=True,
-                     help="Soft edge width in pixels."),
-        click.option("--invert", is_flag=True, help="Apply the effect to the objects instead of the rest."),
-        click.option("--blur-sigma", type=click.FloatRange(0.1, 500), default=None,
-                     help="Blur strength in pixels for --effect blur [default: 2% of the long side]."),
-        click.option("--color", default="0,0,0", show_default=True, metavar="R,G,B",
-                     help="Colour for --effect solid."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
 
 
 @click.command()
@@ -94,15 +66,17 @@ def detect(inputs, model_name, weights, device, min_size, max_size, conf, classe
 
 @click.command()
 @click.argument("inputs", nargs=-1, required=False, metavar="INPUT...")
-@click.option("--video", "video_file", type=click.Path(path_type=Path), default=None,
+@click.option("--video", "video_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Splash this video instead (same as `splashseg video FILE --render splash`).")
 @model_options()
 @prediction_options
 @splash_style_options
-@output_options("Folder for the splashed pictures (a file for --video).", out_default=None)
-@click.pass_context
-def splash(ctx, inputs, video_file, model_name, weights, device, min_size, max_size, conf, classes, batch_size,  # noqa: ANN001
-           effect, background, feather, invert, blur_sigma, color, out, force, json_mode, quiet) -> None:
+@video_encoding_options
+@output_options("Folder for the splashed pictures [default: splashed]; with --video a folder or a .mp4/.mkv/"
+                ".mov file [default: FILE-splash.mp4 beside FILE].", out_default=None)
+def splash(inputs, video_file, model_name, weights, device, min_size, max_size, conf, classes, batch_size,  # noqa: ANN001
+           effect, background, feather, invert, blur_sigma, color, stride, smooth, crf, preset, codec, out, force,
+           json_mode, quiet) -> None:
     """Keep the detected objects in colour and turn everything else gray.
 
     Every pixel outside the union of the kept instances gets the effect: gray (BT.601 luma), blur, a
@@ -117,10 +91,13 @@ def splash(ctx, inputs, video_file, model_name, weights, device, min_size, max_s
     if video_file is not None:
         if inputs:
             raise click.UsageError("give either pictures or --video FILE, not both")
-        from .video_cmds import video
-
-        params = {k: v for k, v in ctx.params.items() if k not in ("inputs", "video_file")}
-        ctx.invoke(video, file=video_file, render="splash", **params)
+        if out and Path(out).suffix.lower() not in VIDEO_SUFFIXES:
+            out = Path(out) / f"{video_file.stem}-splash.mp4"
+        run_video_command(video_file, out=out, render="splash", effect=effect, background=background,
+                          feather=feather, invert=invert, blur_sigma=blur_sigma, color=color, stride=stride,
+                          smooth=smooth, crf=crf, preset=preset, codec=codec, model_name=model_name,
+                          weights=weights, device=device, min_size=min_size, max_size=max_size, conf=conf,
+                          classes=classes, batch_size=batch_size, force=force, json_mode=json_mode, quiet=quiet)
         return
     if not inputs:
         raise click.UsageError("missing INPUT... (pictures, folders or globs) or --video FILE")

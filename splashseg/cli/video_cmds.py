@@ -8,35 +8,27 @@ from typing import Any, TypeVar
 
 import click
 
-from ..video.app import RENDERS, SplashLook, VideoJob, run_video
+from ..apps.splash import load_style
+from ..apps.video import RENDERS, VideoJob, run_video
 from ..video.pipeline import VideoReport, check_video_job
-from ..video.writer import DEFAULT_CODEC, ENCODERS, X264_PRESETS, EncoderSettings
-from .options import model_options, output_options, prediction_options, reporter, split_names
+from ..video.writer import CONTAINERS, DEFAULT_CODEC, ENCODERS, X264_PRESETS, EncoderSettings
+from .options import (
+    model_options,
+    output_options,
+    parse_color,
+    predict_config,
+    prediction_options,
+    reporter,
+    splash_style_options,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
-EFFECT_NAMES = ("gray", "blur", "solid", "image")
-
-
-def splash_look_options(func: F) -> F:
-    """``--effect --background --feather --invert``: how the pixels outside the kept objects look."""
-    for decorator in reversed((
-        click.option("--effect", type=click.Choice(EFFECT_NAMES), default="gray", show_default=True,
-                     help="What happens outside the kept objects."),
-        click.option("--background", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     help="Picture behind the kept objects (with --effect image)."),
-        click.option("--feather", type=click.FloatRange(0, 200), default=0.0, show_default=True, metavar="PX",
-                     help="Soft edge width in pixels."),
-        click.option("--invert", is_flag=True, help="Apply the effect to the objects instead."),
-    )):
-        func = decorator(func)
-    return func
+VIDEO_SUFFIXES = tuple(CONTAINERS)
 
 
 def video_encoding_options(func: F) -> F:
-    """``--render --stride --smooth --crf --preset --codec``."""
+    """``--stride --smooth --crf --preset --codec`` (shared with ``splash --video``)."""
     for decorator in reversed((
-        click.option("--render", type=click.Choice(RENDERS), default="splash", show_default=True,
-                     help="Colour splash, or detect's overlay (masks, boxes, names)."),
         click.option("--stride", type=click.IntRange(1, 1000), default=1, show_default=True, metavar="N",
                      help="Run the model on every Nth frame; frames in between reuse its masks."),
         click.option("--smooth", is_flag=True,
@@ -59,7 +51,7 @@ def default_target(source: Path, render: str) -> Path:
 
 def run_video_command(file: Path, *, out: str | Path | None = None, render: str = "splash",
                       effect: str = "gray", background: Path | None = None, feather: float = 0.0,
-                      invert: bool = False,
+                      invert: bool = False, blur_sigma: float | None = None, color: str = "0,0,0",
                       stride: int = 1, smooth: bool = False, crf: int = 20, preset: str = "medium",
                       codec: str = DEFAULT_CODEC, model_name: str | None = None, weights: str = "coco",
                       device: str = "auto", min_size: int | None = None, max_size: int | None = None,
@@ -67,16 +59,15 @@ def run_video_command(file: Path, *, out: str | Path | None = None, render: str 
                       force: bool = False, json_mode: bool = False, quiet: bool = False) -> VideoReport:
     """The whole ``video`` command (also behind ``splash --video FILE``): check, load the model, render,
     report. Keyword names are the click parameter names; raises InputError/RunFailure like the library."""
-    from ..predict import PredictConfig, build_predictor
+    from ..predict import build_predictor
 
     source = Path(file)
     target = Path(out) if out else default_target(source, render)
     check_video_job(source, target, codec, force)
-    names = split_names(classes) if isinstance(classes, str) else classes
-    config = PredictConfig(model_name=model_name, weights=weights, device=device, conf=conf, classes=names,
-                           batch_size=batch_size, min_size=min_size, max_size=max_size)
-    predictor = build_predictor(config)
-    job = VideoJob(source, target, render=render, look=SplashLook(effect, background, feather, invert),
+    predictor = build_predictor(predict_config(model_name, weights, device, min_size, max_size, conf, classes,
+                                               batch_size))
+    style = load_style(effect, background, feather, invert, blur_sigma, parse_color(color))
+    job = VideoJob(source, target, render=render, style=style,
                    stride=stride, smooth=smooth, encoder=EncoderSettings(codec, crf, preset), force=force)
     report_to = reporter(json_mode, quiet)
     report = run_video(job, predictor, report_to)
@@ -102,8 +93,10 @@ def _report(report: VideoReport, report_to: Any) -> None:
 
 @click.command("video")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--render", type=click.Choice(RENDERS), default="splash", show_default=True,
+              help="Colour splash, or detect's overlay (masks, boxes, names).")
 @video_encoding_options
-@splash_look_options
+@splash_style_options
 @model_options()
 @prediction_options
 @output_options("Output video: .mp4 (default), .mkv or .mov [default: FILE-RENDER.mp4 beside FILE].")

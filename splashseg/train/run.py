@@ -13,10 +13,9 @@ Only rank 0 of a data-parallel run writes files and prints.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from ..console import Reporter
 from ..data.torch_dataset import CocoInstances, collate
 from ..data.transforms import build_transforms
 from ..device import resolve_device
-from ..errors import InputError, RunFailure
+from ..errors import InputError
 from ..fsutil import ensure_dir, write_text_atomic
 from ..models import load_model, save_checkpoint
 from ..models.loading import BACKGROUND
@@ -37,6 +36,7 @@ from . import distributed as ddp
 from .config import WEIGHT_DECAY, TrainConfig, default_lr
 from .engine import train_one_epoch
 from .evaluate import EvalResult, evaluate_model
+from .oom import oom_guard
 from .optim import build_optimizer, build_scheduler, freeze, set_base_lr
 from .plot import plot_history
 from .progress import EpochProgress
@@ -208,9 +208,7 @@ class _Run:
                 shuffle=True,
                 seed=c.seed,
             )
-        self.sampler = GroupedBatchSampler(
-            self.train_data, c.batch_size, seed=c.seed, distributed=distributed
-        )
+        self.sampler = GroupedBatchSampler(self.train_data, c.batch_size, seed=c.seed, distributed=distributed)
         # Not persistent: each epoch's workers are seeded from the main RNG, so resuming is exact.
         self.loader = DataLoader(
             self.train_data,
@@ -227,8 +225,7 @@ class _Run:
         loaded = load_model(c.model, weights, class_names=names, min_size=c.min_size, max_size=c.max_size)
         if loaded.class_names != names and weights not in ("coco", "none"):
             self.reporter.warn(
-                f"{weights}: checkpoint classes {loaded.class_names[1:]} are renamed to the "
-                f"dataset's {names[1:]}"
+                f"{weights}: checkpoint classes {loaded.class_names[1:]} are renamed to the dataset's {names[1:]}"
             )
         self.class_names = names
         self.meta = {**loaded.meta, "class_names": names}
@@ -276,9 +273,7 @@ class _Run:
 
     def _write_config(self) -> None:
         if self.info.is_main:
-            write_text_atomic(
-                self.run_dir / "config.json", json.dumps(self._resolved_config(), indent=2) + "\n"
-            )
+            write_text_atomic(self.run_dir / "config.json", json.dumps(self._resolved_config(), indent=2) + "\n")
 
     # -- one epoch -----------------------------------------------------------------------------------
     def _epoch(self, epoch: int, state: RunState) -> None:
@@ -379,31 +374,3 @@ def _epoch_line(record: dict[str, Any], epochs: int) -> str:
             value = record[key]
             parts.append(f"{key.replace('_', ' ')} {value:.3f}" if value is not None else f"{key} n/a")
     return "  ".join(parts)
-
-
-@contextlib.contextmanager
-def oom_guard(batch_size: int) -> Iterator[None]:
-    """Turn an out-of-memory error into :class:`RunFailure` naming a smaller batch size to try."""
-    try:
-        yield
-    except (torch.OutOfMemoryError, MemoryError, RuntimeError) as exc:
-        if not is_out_of_memory(exc):
-            raise
-        raise RunFailure(oom_message(batch_size)) from None
-
-
-def is_out_of_memory(exc: BaseException) -> bool:
-    """CUDA's ``OutOfMemoryError``, or the CPU allocator's failure."""
-    text = str(exc).lower()
-    return isinstance(exc, (torch.OutOfMemoryError, MemoryError)) or (
-        isinstance(exc, RuntimeError) and ("out of memory" in text or "can't allocate memory" in text)
-    )
-
-
-def oom_message(batch_size: int) -> str:
-    if batch_size > 1:
-        return (
-            f"out of memory while training with --batch-size {batch_size}; "
-            f"try --batch-size {max(1, batch_size // 2)} (or a smaller --max-size)"
-        )
-    return "out of memory while training with --batch-size 1; try a smaller --max-size or --min-size"

@@ -1,35 +1,26 @@
 """``video`` (and ``splash --video``): wire the predictor and the compositor into the video pipeline.
 
-This is the one module of :mod:`splashseg.video` that knows the model and the compositor; the rest of
-the package only moves frames. (It plays the part of ``splashseg/apps/detect.py`` for videos.)
+:mod:`splashseg.video` only moves frames (decode, encode, audio, timing); this job gives it the model's
+``predict`` and a ``render`` made from the compositor or the overlay.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ..console import Reporter
-from ..images import read_image
-from .pipeline import PipelineOptions, VideoReport, process_video
-from .renderers import Render, overlay_renderer, splash_renderer
-from .smoothing import DEFAULT_WEIGHT, MaskSmoother
-from .writer import EncoderSettings
+from ..render import draw_detections
+from ..video.pipeline import PipelineOptions, VideoReport, process_video
+from ..video.renderers import Render, overlay_renderer, splash_renderer
+from ..video.smoothing import DEFAULT_WEIGHT, MaskSmoother
+from ..video.writer import EncoderSettings
+from .splash import SplashStyle
 
 RENDERS = ("splash", "overlay")
 
-
-@dataclass
-class SplashLook:
-    """The splash options shared with ``splash``: see :func:`splashseg.render.color_splash`."""
-
-    effect: str = "gray"
-    background: Path | None = None
-    feather: float = 0.0
-    invert: bool = False
 
 
 @dataclass
@@ -40,7 +31,7 @@ class VideoJob:
     source: Path
     target: Path
     render: str = "splash"
-    look: SplashLook | None = None
+    style: SplashStyle | None = None
     stride: int = 1
     smooth: bool = False
     smooth_weight: float = DEFAULT_WEIGHT
@@ -61,16 +52,11 @@ def model_predict(predictor: Any) -> Any:
 
 
 def build_render(job: VideoJob) -> Render:
-    """The per-frame render callable for ``job.render`` (the compositor is imported here, lazily)."""
-    from ..render import color_splash, draw_detections
-
+    """The per-frame render callable for ``job.render``."""
     if job.render == "overlay":
         return overlay_renderer(draw_detections)
-    look = job.look or SplashLook()
-    background = read_image(look.background).rgb if look.background is not None else None
-    splash = partial(color_splash, effect=look.effect, background=background, feather=look.feather,
-                     invert=look.invert)
-    return splash_renderer(splash, MaskSmoother(job.smooth_weight) if job.smooth else None)
+    style = job.style or SplashStyle()
+    return splash_renderer(style.apply, MaskSmoother(job.smooth_weight) if job.smooth else None)
 
 
 def run_video(job: VideoJob, predictor: Any, reporter: Reporter) -> VideoReport:

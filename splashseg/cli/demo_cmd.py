@@ -1,3 +1,52 @@
-"""Commands: placeholder until the module lands."""
+"""``demo``: the whole workflow, offline, on data it makes itself."""
 
-COMMANDS: list = []
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from ..apps.demo import DemoConfig, run_demo
+from .options import device_option, output_options, reporter
+
+
+@click.command()
+@click.option("--images", type=click.IntRange(10, 5000), default=DemoConfig.images, show_default=True,
+              help="Synthetic pictures to make (a fifth are kept for validation).")
+@click.option("--epochs", type=click.IntRange(1, 1000), default=DemoConfig.epochs, show_default=True,
+              help="Most epochs to train (training stops early at --target-ap or --time-budget).")
+@click.option("--target-ap", type=click.FloatRange(0, 1), default=DemoConfig.target_ap, show_default=True,
+              help="Stop training once the val segm AP reaches this.")
+@click.option("--time-budget", type=click.FloatRange(10), default=DemoConfig.time_budget_s, show_default=True,
+              help="Seconds of training after which no new epoch starts.")
+@device_option
+@output_options("Folder for everything the demo makes.", out_default="demo-out")
+def demo(images, epochs, target_ap, time_budget, device, out, force, json_mode, quiet) -> None:  # noqa: ANN001
+    """Run the whole workflow offline in a few minutes, on data it makes.
+
+    Makes a synthetic dataset in VIA 2.x format (polygon, rect, circle and ellipse regions of three
+    classes), imports it, trains the small model from scratch, evaluates it, splashes pictures with
+    every effect and a short clip with audio, and writes DIR/index.md showing the pictures and figures.
+
+    \b
+    Example:
+        splashseg demo --out demo-out
+    """
+    rep = reporter(json_mode, quiet)
+    config = DemoConfig(out=Path(out), images=images, epochs=epochs, target_ap=target_ap, time_budget_s=time_budget,
+                        device=device, force=force)
+    result = run_demo(config, rep)
+    table = Table(title="splashseg demo")
+    table.add_column("result")
+    table.add_column("value", justify="right")
+    table.add_row("segm AP (val)", f"{result['segm_AP']:.3f}")
+    table.add_row("bbox AP (val)", f"{result['bbox_AP']:.3f}")
+    table.add_row("epochs", str(result["epochs"]))
+    table.add_row("total seconds", f"{result['total_seconds']:.0f}")
+    rep.table(table)
+    rep.info(f"open {Path(out) / 'index.md'} to see the pictures, the video frames and the figures")
+    rep.emit_json(result)
+
+
+COMMANDS = [demo]

@@ -56,7 +56,11 @@ class Detections:
                           list(self.names))
 
     def select(self, keep: Any) -> Detections:
-        """The instances where boolean ``keep [N]`` is true."""
+        """The instances where boolean ``keep [N]`` (array, tensor or list) is true."""
+        if isinstance(self.labels, torch.Tensor):
+            keep = torch.as_tensor(keep, dtype=torch.bool, device=self.labels.device).reshape(-1)
+        else:
+            keep = np.asarray(keep, dtype=bool).reshape(-1)
         idx = np.flatnonzero(_to_numpy(keep))
         names = [self.names[i] for i in idx]
         return Detections(self.boxes[keep], self.labels[keep], self.scores[keep], self.masks[keep], names)

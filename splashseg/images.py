@@ -88,7 +88,9 @@ def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
     try:
         with Image.open(path) as img:
             width, height = img.size
-            if img.getexif().get(0x0112, 1) in (5, 6, 7, 8):
+            # PNG's getexif() decodes the whole picture unless an eXIf chunk comes before the pixels
+            has_exif = img.format != "PNG" or "exif" in img.info
+            if has_exif and img.getexif().get(0x0112, 1) in (5, 6, 7, 8):
                 width, height = height, width
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None

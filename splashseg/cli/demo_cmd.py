@@ -14,6 +14,8 @@ from .options import device_option, output_options, reporter
 @click.command()
 @click.option("--images", type=click.IntRange(10, 5000), default=DemoConfig.images, show_default=True,
               help="Synthetic pictures to make (a fifth are kept for validation).")
+@click.option("--size", type=click.IntRange(64, 1024), default=DemoConfig.size, show_default=True,
+              help="Side of the synthetic pictures in pixels (the model works at this size).")
 @click.option("--epochs", type=click.IntRange(1, 1000), default=DemoConfig.epochs, show_default=True,
               help="Most epochs to train (training stops early at --target-ap or --time-budget).")
 @click.option("--target-ap", type=click.FloatRange(0, 1), default=DemoConfig.target_ap, show_default=True,
@@ -22,7 +24,7 @@ from .options import device_option, output_options, reporter
               help="Seconds of training after which no new epoch starts.")
 @device_option
 @output_options("Folder for everything the demo makes.", out_default="demo-out")
-def demo(images, epochs, target_ap, time_budget, device, out, force, json_mode, quiet) -> None:  # noqa: ANN001
+def demo(images, size, epochs, target_ap, time_budget, device, out, force, json_mode, quiet) -> None:  # noqa: ANN001
     """Run the whole workflow offline in a few minutes, on data it makes.
 
     Makes a synthetic dataset in VIA 2.x format (polygon, rect, circle and ellipse regions of three
@@ -34,7 +36,7 @@ def demo(images, epochs, target_ap, time_budget, device, out, force, json_mode, 
         splashseg demo --out demo-out
     """
     rep = reporter(json_mode, quiet)
-    config = DemoConfig(out=Path(out), images=images, epochs=epochs, target_ap=target_ap, time_budget_s=time_budget,
+    config = DemoConfig(out=Path(out), images=images, size=size, epochs=epochs, target_ap=target_ap, time_budget_s=time_budget,
                         device=device, force=force)
     result = run_demo(config, rep)
     table = Table(title="splashseg demo")

@@ -52,9 +52,9 @@ def model_options(default_weights: str | None = "coco") -> Callable[[F], F]:
                      help="COCO-pretrained weights, random init, or a checkpoint/state dict file."),
         device_option,
         click.option("--min-size", type=click.IntRange(32, 4096), default=None,
-                     help="Short side the model resizes to [default: 800, or the checkpoint's]."),
+                     help="Short side the model resizes to [default: the checkpoint's, else 800; maskrcnn_small 384]."),
         click.option("--max-size", type=click.IntRange(32, 8192), default=None,
-                     help="Long side limit for the resize [default: 1333, or the checkpoint's]."),
+                     help="Long side limit for the resize [default: the checkpoint's, else 1333; maskrcnn_small 640]."),
     )
 
 

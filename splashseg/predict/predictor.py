@@ -67,7 +67,10 @@ class Predictor:
 
     def __call__(self, images: Sequence[np.ndarray]) -> list[Detections]:
         """images: RGB ``uint8 [H, W, 3]`` arrays (sizes may differ). Returns NumPy detections."""
-        tensors = [torch.from_numpy(np.require(img, np.uint8, ["C", "W"])).permute(2, 0, 1) for img in images]
+        tensors = [torch.from_numpy(np.require(img, np.uint8, ["C", "W"])) for img in images]  # [H, W, 3]
+        if self.device.type == "cuda":  # page-locked host memory: the copy to the GPU runs asynchronously
+            tensors = [t.pin_memory() for t in tensors]
+        tensors = [t.permute(2, 0, 1) for t in tensors]  # [3, H, W] views
         return [det.to_numpy() for det in self.predict_tensors(tensors)]
 
     def predict_tensors(self, images: Sequence[torch.Tensor]) -> list[Detections]:

@@ -28,7 +28,8 @@ def main() -> None:
     for path in sorted((HERE / "pictures").glob("*.png")):
         image = read_image(path).rgb  # uint8 [H, W, 3], RGB
         detections = predictor([image])[0]  # boxes [N, 4], labels [N], scores [N], masks [N, H, W], names
-        print(f"{path.name}: {', '.join(f'{n} {s:.2f}' for n, s in zip(detections.names, detections.scores))}")
+        found = ", ".join(f"{n} {s:.2f}" for n, s in zip(detections.names, detections.scores, strict=True))
+        print(f"{path.name}: {found or 'nothing'}")
         write_image(args.out / f"{path.stem}-detections.png", draw_detections(image, detections))
         balloons = detections.select([name == "balloon" for name in detections.names])
         write_image(args.out / f"{path.stem}-balloons.png", color_splash(image, balloons.union_mask(), feather=2))

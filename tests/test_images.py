@@ -79,3 +79,10 @@ def test_expand_inputs(tmp_path: Path, image_dir: Path):
         expand_inputs([str(tmp_path / "empty")])
     with pytest.raises(InputError, match="matches no files"):
         expand_inputs([str(tmp_path / "*.tif")])
+
+
+def test_written_files_get_normal_permissions(tmp_path: Path):
+    from splashseg import fsutil
+
+    write_image(tmp_path / "p.png", scene())
+    assert (tmp_path / "p.png").stat().st_mode & 0o777 == 0o666 & ~fsutil._UMASK

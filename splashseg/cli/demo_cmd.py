@@ -36,8 +36,8 @@ def demo(images, size, epochs, target_ap, time_budget, device, out, force, json_
         splashseg demo --out demo-out
     """
     rep = reporter(json_mode, quiet)
-    config = DemoConfig(out=Path(out), images=images, size=size, epochs=epochs, target_ap=target_ap, time_budget_s=time_budget,
-                        device=device, force=force)
+    config = DemoConfig(out=Path(out), images=images, size=size, epochs=epochs, target_ap=target_ap,
+                        time_budget_s=time_budget, device=device, force=force)
     result = run_demo(config, rep)
     table = Table(title="splashseg demo")
     table.add_column("result")

@@ -113,3 +113,12 @@ def test_mutated_annotation_files_give_dataset_or_input_error(
 
 def test_templates_import_cleanly() -> None:
     assert [import_value(template) for template in TEMPLATES] == [1] * len(TEMPLATES)
+
+
+def test_shape_types_that_are_not_names_are_skipped() -> None:
+    """Found by the mutation test above: a list where LabelMe's ``shape_type`` or VIA 3's shape id goes."""
+    labelme = {"shapes": [{**labelme_shape("b", [[1, 1], [9, 1], [9, 9]]), "shape_type": [None]}],
+               "imagePath": "a.jpg", "imageData": None}
+    assert import_value(labelme) == 0
+    via3 = next(t for t in TEMPLATES if "metadata" in t)
+    assert import_value(mutate(via3, [5, 0, 2, 0], [None])) == 0  # xy = [[None], 1, 1, 9, ...]

@@ -78,6 +78,8 @@ def shape_region(shape: Any, where: str) -> Region:
     if not isinstance(shape, dict):
         raise ShapeError("shape is not an object")
     kind = shape.get("shape_type") or "polygon"
+    if not isinstance(kind, str):
+        raise ShapeError(f"shape_type is not a name ({type(kind).__name__})")
     if not isinstance(shape.get("label"), str):
         raise ShapeError("shape without a label")
     if kind in SKIPPED_SHAPES:

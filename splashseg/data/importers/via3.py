@@ -66,6 +66,8 @@ def xy_polygon(xy: Any) -> np.ndarray:
     if not isinstance(xy, list) or not xy:
         raise ShapeError("region without xy")
     shape_id = xy[0]
+    if not isinstance(shape_id, (int, float, str)) or isinstance(shape_id, bool):
+        raise ShapeError(f"unknown shape {str(shape_id)[:40]!r}")
     if shape_id in SKIPPED_SHAPES:
         raise ShapeError(SKIPPED_SHAPES[shape_id])
     if shape_id not in SHAPES or isinstance(shape_id, bool):

@@ -67,6 +67,8 @@ def prediction_options(func: F) -> F:
                      help="Keep only these class names (comma separated)."),
         click.option("--batch-size", type=click.IntRange(1, 1024), default=1, show_default=True,
                      help="Images per forward pass."),
+        click.option("--agnostic-nms", is_flag=True,
+                     help="One detection per object: drop boxes overlapping a better one of another class."),
     )(func)
 
 
@@ -124,10 +126,11 @@ def splash_style_options(func: F) -> F:
     return func
 
 
-def predict_config(model_name, weights, device, min_size, max_size, conf, classes, batch_size):  # noqa: ANN001, ANN201
+def predict_config(model_name, weights, device, min_size, max_size, conf, classes, batch_size,  # noqa: ANN001, ANN201
+                   agnostic_nms=False):
     """The model options of detect, splash and video -> :class:`splashseg.predict.PredictConfig`."""
     from ..predict import PredictConfig
 
     names = split_names(classes) if isinstance(classes, str) or classes is None else list(classes)
     return PredictConfig(model_name=model_name, weights=weights, device=device, conf=conf, classes=names,
-                         batch_size=batch_size, min_size=min_size, max_size=max_size)
+                         batch_size=batch_size, min_size=min_size, max_size=max_size, agnostic_nms=agnostic_nms)

@@ -26,7 +26,7 @@ from .video_cmds import VIDEO_SUFFIXES, run_video_command, video_encoding_option
 
 def _report(rep, summary: dict, title: str) -> None:  # noqa: ANN001
     table = Table(title=title, show_footer=True)
-    table.add_column("image", footer=f"{len(summary['images'])} images")
+    table.add_column("image", footer=f"{len(summary['images'])} images", overflow="fold")
     table.add_column("instances", justify="right", footer=str(summary["instances"]))
     table.add_column("classes")
     for item in summary["images"]:
@@ -44,7 +44,7 @@ def _report(rep, summary: dict, title: str) -> None:  # noqa: ANN001
 @prediction_options
 @click.option("--save-masks", is_flag=True, help="Also write one black/white PNG per instance (DIR/masks/).")
 @output_options("Folder for overlays and detections.json.", out_default="detections")
-def detect(inputs, model_name, weights, device, min_size, max_size, conf, classes, batch_size, save_masks,  # noqa: ANN001
+def detect(inputs, model_name, weights, device, min_size, max_size, conf, classes, batch_size, agnostic_nms, save_masks,  # noqa: ANN001
            out, force, json_mode, quiet) -> None:
     """Find every object instance and draw masks, boxes and labels.
 
@@ -59,7 +59,7 @@ def detect(inputs, model_name, weights, device, min_size, max_size, conf, classe
     rep = reporter(json_mode, quiet)
     paths = expand_inputs(inputs)
     predictor = build_predictor(predict_config(model_name, weights, device, min_size, max_size, conf, classes,
-                                               batch_size))
+                                               batch_size, agnostic_nms))
     summary = run_detect(DetectJob(paths, Path(out), save_masks, force), predictor, rep)
     _report(rep, summary, "detections")
 
@@ -74,7 +74,7 @@ def detect(inputs, model_name, weights, device, min_size, max_size, conf, classe
 @video_encoding_options
 @output_options("Folder for the splashed pictures [default: splashed]; with --video a folder or a .mp4/.mkv/"
                 ".mov file [default: FILE-splash.mp4 beside FILE].", out_default=None)
-def splash(inputs, video_file, model_name, weights, device, min_size, max_size, conf, classes, batch_size,  # noqa: ANN001
+def splash(inputs, video_file, model_name, weights, device, min_size, max_size, conf, classes, batch_size, agnostic_nms,  # noqa: ANN001
            effect, background, feather, invert, blur_sigma, color, stride, smooth, crf, preset, codec, out, force,
            json_mode, quiet) -> None:
     """Keep the detected objects in colour and turn everything else gray.
@@ -97,7 +97,8 @@ def splash(inputs, video_file, model_name, weights, device, min_size, max_size, 
                           feather=feather, invert=invert, blur_sigma=blur_sigma, color=color, stride=stride,
                           smooth=smooth, crf=crf, preset=preset, codec=codec, model_name=model_name,
                           weights=weights, device=device, min_size=min_size, max_size=max_size, conf=conf,
-                          classes=classes, batch_size=batch_size, force=force, json_mode=json_mode, quiet=quiet)
+                          classes=classes, batch_size=batch_size, agnostic_nms=agnostic_nms, force=force,
+                          json_mode=json_mode, quiet=quiet)
         return
     if not inputs:
         raise click.UsageError("missing INPUT... (pictures, folders or globs) or --video FILE")
@@ -105,7 +106,7 @@ def splash(inputs, video_file, model_name, weights, device, min_size, max_size, 
     paths = expand_inputs(inputs)
     style = load_style(effect, background, feather, invert, blur_sigma, parse_color(color))
     predictor = build_predictor(predict_config(model_name, weights, device, min_size, max_size, conf, classes,
-                                               batch_size))
+                                               batch_size, agnostic_nms))
     summary = run_splash(SplashJob(paths, Path(out or "splashed"), style, force), predictor, rep)
     _report(rep, summary, "colour splash")
 

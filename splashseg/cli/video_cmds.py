@@ -56,6 +56,7 @@ def run_video_command(file: Path, *, out: str | Path | None = None, render: str 
                       codec: str = DEFAULT_CODEC, model_name: str | None = None, weights: str = "coco",
                       device: str = "auto", min_size: int | None = None, max_size: int | None = None,
                       conf: float = 0.5, classes: str | list[str] | None = None, batch_size: int = 1,
+                      agnostic_nms: bool = False,
                       force: bool = False, json_mode: bool = False, quiet: bool = False) -> VideoReport:
     """The whole ``video`` command (also behind ``splash --video FILE``): check, load the model, render,
     report. Keyword names are the click parameter names; raises InputError/RunFailure like the library."""
@@ -65,7 +66,7 @@ def run_video_command(file: Path, *, out: str | Path | None = None, render: str 
     target = Path(out) if out else default_target(source, render)
     check_video_job(source, target, codec, force)
     predictor = build_predictor(predict_config(model_name, weights, device, min_size, max_size, conf, classes,
-                                               batch_size))
+                                               batch_size, agnostic_nms))
     style = load_style(effect, background, feather, invert, blur_sigma, parse_color(color))
     job = VideoJob(source, target, render=render, style=style,
                    stride=stride, smooth=smooth, encoder=EncoderSettings(codec, crf, preset), force=force)

@@ -14,6 +14,7 @@ class PredictConfig:
     """Options of ``detect``, ``splash`` and ``video`` that choose and run the model.
 
     classes: class names to keep (``None``: all). min_size/max_size ``None``: the model's or checkpoint's.
+    agnostic_nms: suppress overlapping detections across classes (torchvision's NMS is per class).
     """
 
     model_name: str | None = None
@@ -25,6 +26,7 @@ class PredictConfig:
     min_size: int | None = None
     max_size: int | None = None
     amp: bool = True
+    agnostic_nms: bool = False
 
 
 def build_predictor(config: PredictConfig) -> Predictor:
@@ -33,4 +35,4 @@ def build_predictor(config: PredictConfig) -> Predictor:
     loaded = load_model(config.model_name, config.weights, min_size=config.min_size, max_size=config.max_size)
     class_ids = class_ids_for(config.classes, loaded.class_names)
     return Predictor(loaded.model, loaded.class_names, device=device, conf=config.conf, class_ids=class_ids,
-                     batch_size=config.batch_size, amp=config.amp)
+                     batch_size=config.batch_size, amp=config.amp, agnostic_nms=config.agnostic_nms)

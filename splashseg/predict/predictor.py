@@ -7,11 +7,13 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import torch
 from torch import nn
+from torchvision.ops import nms
 
 from ..errors import InputError
 from .detections import Detections
 
 IGNORED_NAMES = ("__background__", "N/A")
+AGNOSTIC_IOU = 0.7
 
 
 def known_class_names(class_names: Sequence[str]) -> list[str]:
@@ -48,11 +50,16 @@ class Predictor:
         batch_size: images per forward pass.
         amp: autocast to float16 on CUDA (ignored on the CPU).
         mask_threshold: soft-mask probability above which a pixel belongs to the instance.
+        agnostic_nms: also suppress boxes that overlap a better-scoring box of another class by more than
+            ``AGNOSTIC_IOU`` (torchvision's own NMS only compares boxes of the same class).
+
+    The model's ``roi_heads.score_thresh`` is set to ``conf``, so detections below it are dropped before
+    their masks are pasted at full resolution (the model object is changed in place).
     """
 
     def __init__(self, model: nn.Module, class_names: Sequence[str], *, device: torch.device | str = "cpu",
                  conf: float = 0.5, class_ids: Sequence[int] | None = None, batch_size: int = 1,
-                 amp: bool = True, mask_threshold: float = 0.5) -> None:
+                 amp: bool = True, mask_threshold: float = 0.5, agnostic_nms: bool = False) -> None:
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()
         self.class_names = list(class_names)
@@ -61,6 +68,7 @@ class Predictor:
         self.batch_size = int(batch_size)
         self.amp = bool(amp) and self.device.type == "cuda"
         self.mask_threshold = float(mask_threshold)
+        self.agnostic_nms = bool(agnostic_nms)
         roi_heads = getattr(self.model, "roi_heads", None)
         if roi_heads is not None:  # let the model drop low scores before it pastes their masks
             roi_heads.score_thresh = min(roi_heads.score_thresh, self.conf) if self.conf < 0.05 else self.conf
@@ -93,6 +101,11 @@ class Predictor:
         keep = scores >= self.conf
         if self.class_ids is not None:
             keep &= torch.isin(labels, self.class_ids.to(labels.device))
+        if self.agnostic_nms and bool(keep.any()):
+            survivors = keep.nonzero()[:, 0]
+            best = nms(out["boxes"][survivors].float(), scores[survivors], AGNOSTIC_IOU)
+            keep = torch.zeros_like(keep)
+            keep[survivors[best]] = True
         masks = out["masks"][keep, 0] > self.mask_threshold if "masks" in out else \
             torch.zeros((int(keep.sum()), *size), dtype=torch.bool, device=scores.device)  # [N, H, W] bool
         kept_labels = labels[keep]

@@ -33,17 +33,29 @@ def _box_of(mask: np.ndarray, box: np.ndarray, height: int, width: int) -> tuple
     return x1, y1, max(x2, x1 + 1), max(y2, y1 + 1)
 
 
+def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
 def _draw_label(canvas: np.ndarray, text: str, x: int, y: int, color: np.ndarray, scale: float,
-                thickness: int) -> None:
+                thickness: int, taken: list[tuple[int, int, int, int]]) -> None:
+    """Draw ``text`` on a filled box at the box corner ``(x, y)``, moved down past labels in ``taken``."""
     font = cv2.FONT_HERSHEY_SIMPLEX
     (tw, th), baseline = cv2.getTextSize(text, font, scale, thickness)
     height, width = canvas.shape[:2]
     pad = max(2, thickness + 1)
-    top = y - th - baseline - 2 * pad
+    label_h = th + baseline + 2 * pad
+    top = y - label_h
     if top < 0:  # no room above the box: put the label inside it
         top = y
     x = int(min(max(0, x), max(0, width - tw - 2 * pad)))
-    bottom = min(height - 1, top + th + baseline + 2 * pad)
+    for _ in range(len(taken)):  # two detections of one object share a corner: stack their labels
+        rect = (x, top, x + tw + 2 * pad, top + label_h)
+        if not any(_overlaps(rect, other) for other in taken) or top + 2 * label_h > height:
+            break
+        top += label_h
+    taken.append((x, top, x + tw + 2 * pad, top + label_h))
+    bottom = min(height - 1, top + label_h)
     cv2.rectangle(canvas, (x, top), (x + tw + 2 * pad, bottom), tuple(int(c) for c in color), cv2.FILLED)
     cv2.putText(canvas, text, (x + pad, bottom - baseline - pad + 1), font, scale, _text_color(color), thickness,
                 cv2.LINE_AA)
@@ -77,12 +89,16 @@ def draw_detections(image_rgb: np.ndarray, detections: Any, *, mask_alpha: float
         crop[sub] = (crop[sub] * (1.0 - mask_alpha) + color * mask_alpha).astype(np.uint8)
         contours, _ = cv2.findContours(sub.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
         cv2.drawContours(crop, contours, -1, tuple(int(c) for c in color), line, cv2.LINE_AA)
-    for i in order:
+    corners = np.round(np.asarray(detections.boxes, dtype=np.float64)).astype(int)  # [N, 4] x1, y1, x2, y2
+    if boxes:
+        for i in order:
+            x1, y1, x2, y2 = corners[i]
+            cv2.rectangle(canvas, (x1, y1), (x2, y2), tuple(int(c) for c in colors[i]), line, cv2.LINE_AA)
+    taken: list[tuple[int, int, int, int]] = []
+    for i in order[::-1] if labels else []:  # best first: its label keeps its place
         color = colors[i]
-        bx1, by1, bx2, by2 = (int(round(float(v))) for v in detections.boxes[i])
-        if boxes:
-            cv2.rectangle(canvas, (bx1, by1), (bx2, by2), tuple(int(c) for c in color), line, cv2.LINE_AA)
+        bx1, by1 = int(corners[i][0]), int(corners[i][1])
         if labels:
             text = f"{detections.names[i]} {float(detections.scores[i]):.2f}"
-            _draw_label(canvas, text, bx1, by1, color, scale, max(1, line // 2 + (1 if scale > 0.7 else 0)))
+            _draw_label(canvas, text, bx1, by1, color, scale, max(1, line // 2 + (1 if scale > 0.7 else 0)), taken)
     return canvas

@@ -9,7 +9,7 @@ import pytest
 import torch
 from torchvision.ops import box_iou
 
-from splashseg.demo.synth import _draw, synth_picture
+from splashseg.demo.synth import draw_object, synth_picture
 from splashseg.images import read_image
 from splashseg.models import load_model
 from splashseg.predict import Predictor
@@ -37,7 +37,7 @@ def test_trained_model_finds_the_objects(trained):
         assert np.all(det.scores >= 0.5) and np.all(np.diff(det.scores) <= 0)
         for obj in objects:  # each drawn object: is there a detection of its class on it?
             canvas = np.zeros_like(image)
-            _draw(canvas, obj, (255, 255, 255))
+            draw_object(canvas, obj, (255, 255, 255))
             ys, xs = np.nonzero(canvas[..., 0])
             truth = torch.tensor([[xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]], dtype=torch.float32)
             same_class = [i for i, name in enumerate(det.names) if name == obj.name]

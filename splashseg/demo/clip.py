@@ -11,7 +11,7 @@ import av
 import numpy as np
 
 from ..fsutil import atomic_path
-from .synth import SynthObject, _draw, _extent, _object_color, _random_object, textured_background
+from .synth import SynthObject, draw_object, object_color, object_extent, random_object, textured_background
 
 SWING = (12, 8)  # how far the objects move from their place, x and y, in pixels
 
@@ -35,8 +35,8 @@ def _moved(obj: SynthObject, dx: int, dy: int) -> SynthObject:
 def _placed_apart(rng: np.random.Generator, height: int, width: int) -> list[SynthObject]:
     """One object of each class, far enough apart that they never touch while they move."""
     for _attempt in range(200):
-        objects = [_random_object(rng, name, height, width) for name in ("balloon", "box", "kite")]
-        extents = [_extent(o) for o in objects]
+        objects = [random_object(rng, name, height, width) for name in ("balloon", "box", "kite")]
+        extents = [object_extent(o) for o in objects]
         if all(math.hypot(a[0] - b[0], a[1] - b[1]) > a[2] + b[2] + 2 * math.hypot(*SWING)
                for i, a in enumerate(extents) for b in extents[i + 1:]):
             return objects
@@ -48,13 +48,13 @@ def clip_frames(count: int, height: int, width: int, seed: int = 0) -> list[np.n
     rng = np.random.default_rng(seed)
     background = textured_background(rng, height, width)
     objects = _placed_apart(rng, height, width)
-    colors = [_object_color(rng) for _ in objects]
+    colors = [object_color(rng) for _ in objects]
     frames = []
     for i in range(count):
         frame = background.copy()
         for k, (obj, color) in enumerate(zip(objects, colors, strict=True)):
             phase = 2 * math.pi * i / count + k * 2.1
-            _draw(frame, _moved(obj, round(SWING[0] * math.cos(phase)), round(SWING[1] * math.sin(phase))), color)
+            draw_object(frame, _moved(obj, round(SWING[0] * math.cos(phase)), round(SWING[1] * math.sin(phase))), color)
         frames.append(frame)
     return frames
 

@@ -42,7 +42,7 @@ def textured_background(rng: np.random.Generator, height: int, width: int) -> np
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
-def _random_object(rng: np.random.Generator, name: str, height: int, width: int) -> SynthObject:
+def random_object(rng: np.random.Generator, name: str, height: int, width: int) -> SynthObject:
     size = rng.uniform(0.09, 0.2) * min(height, width)
     cx, cy = rng.uniform(size, width - size), rng.uniform(size, height - size)
     if name == "balloon":
@@ -62,7 +62,7 @@ def _random_object(rng: np.random.Generator, name: str, height: int, width: int)
     return SynthObject(name, {"name": "polygon", "all_points_x": xs, "all_points_y": ys})
 
 
-def _draw(img: np.ndarray, obj: SynthObject, color: tuple[int, int, int]) -> None:
+def draw_object(img: np.ndarray, obj: SynthObject, color: tuple[int, int, int]) -> None:
     shape = obj.shape
     kind = shape["name"]
     if kind == "circle":
@@ -78,7 +78,7 @@ def _draw(img: np.ndarray, obj: SynthObject, color: tuple[int, int, int]) -> Non
         cv2.fillPoly(img, [pts], color, cv2.LINE_AA)
 
 
-def _extent(obj: SynthObject) -> tuple[float, float, float]:
+def object_extent(obj: SynthObject) -> tuple[float, float, float]:
     """Centre ``(x, y)`` and radius of a circle that holds the object."""
     shape = obj.shape
     if shape["name"] in ("circle", "ellipse"):
@@ -91,13 +91,13 @@ def _extent(obj: SynthObject) -> tuple[float, float, float]:
     return cx, cy, max(math.hypot(x - cx, y - cy) for x, y in zip(xs, ys, strict=True))
 
 
-def _apart(a: SynthObject, b: SynthObject) -> bool:
-    ax, ay, ar = _extent(a)
-    bx, by, br = _extent(b)
+def objects_apart(a: SynthObject, b: SynthObject) -> bool:
+    ax, ay, ar = object_extent(a)
+    bx, by, br = object_extent(b)
     return math.hypot(ax - bx, ay - by) > (ar + br) * 1.05
 
 
-def _object_color(rng: np.random.Generator) -> tuple[int, int, int]:
+def object_color(rng: np.random.Generator) -> tuple[int, int, int]:
     hsv = np.uint8([[[rng.integers(0, 180), rng.integers(150, 256), rng.integers(150, 256)]]])
     return tuple(int(c) for c in cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)[0, 0])
 
@@ -109,12 +109,12 @@ def synth_picture(rng: np.random.Generator, height: int, width: int, max_objects
     objects: list[SynthObject] = []
     for _ in range(rng.integers(1, max_objects + 1)):
         for _attempt in range(20):  # place objects apart, so every annotation is what the picture shows
-            candidate = _random_object(rng, CLASSES[rng.integers(len(CLASSES))], height, width)
-            if all(_apart(candidate, other) for other in objects):
+            candidate = random_object(rng, CLASSES[rng.integers(len(CLASSES))], height, width)
+            if all(objects_apart(candidate, other) for other in objects):
                 objects.append(candidate)
                 break
     for obj in objects:
-        _draw(img, obj, _object_color(rng))
+        draw_object(img, obj, object_color(rng))
     return img, objects
 
 

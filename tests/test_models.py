@@ -61,6 +61,14 @@ def test_coco_weights_load_from_seeded_cache(tmp_path, monkeypatch):
     assert num_classes_of(tuned.model) == 2
 
 
+@pytest.mark.slow
+def test_v2_coco_weights_count_as_published(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    _seed_cache(tmp_path, "maskrcnn_resnet50_fpn_v2")
+    summary = summarize(load_model("maskrcnn_resnet50_fpn_v2", "coco").model)
+    assert summary.total == 46_359_409 and summary.frozen > 0  # early backbone layers stay frozen
+
+
 def test_offline_uncached_names_the_cache_file(tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     monkeypatch.setenv("https_proxy", "http://127.0.0.1:9")  # nothing listens: the download fails at once

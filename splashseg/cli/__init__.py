@@ -31,11 +31,26 @@ def main() -> None:
     """
 
 
+# One line per command for `splashseg --help` (click would cut the docstrings' first sentences short).
+SHORT_HELP = {
+    "annotate-import": "Import VIA, COCO or LabelMe annotations as a COCO dataset.",
+    "inspect": "Statistics and sample pictures of a dataset.",
+    "train": "Fine-tune (or train) Mask R-CNN on a dataset.",
+    "evaluate": "COCO bbox and segm AP of a checkpoint on a dataset.",
+    "detect": "Draw every object's mask, box and label; write detections.json.",
+    "splash": "Keep the objects in colour, turn everything else gray.",
+    "video": "Colour splash or overlay on every frame of a video.",
+    "summary": "Every layer of the model and its parameter count.",
+    "demo": "The whole workflow offline, on data it makes itself.",
+}
+
+
 def _register() -> None:
     from . import data_cmds, demo_cmd, model_cmds, predict_cmds, train_cmds, video_cmds
 
     for module in (data_cmds, train_cmds, predict_cmds, video_cmds, model_cmds, demo_cmd):
         for command in module.COMMANDS:
+            command.short_help = SHORT_HELP[command.name]
             main.add_command(command)
 
 

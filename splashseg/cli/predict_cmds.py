@@ -86,7 +86,7 @@ def splash(inputs, video_file, model_name, weights, device, min_size, max_size, 
     \b
     Examples:
         splashseg splash photo.jpg --classes person --feather 3 --out splashed/
-        splashseg splash --video clip.mp4 --effect blur --out clip_splash.mp4
+        splashseg splash --video clip.mp4 --effect blur --out clip-splash.mp4
     """
     if video_file is not None:
         if inputs:

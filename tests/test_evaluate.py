@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_train_data import CLASSES, make_dataset, one_thread  # noqa: F401 (autouse fixture)
 
 from splashseg.cli import main
 from splashseg.data.coco import annotation_mask, load_split, mask_to_rle
 from splashseg.models import load_model, save_checkpoint
 from splashseg.train import coco_evaluate
-from tests.test_train_data import CLASSES, make_dataset, one_thread  # noqa: F401 (autouse fixture)
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 import torch
+from test_train_data import CLASSES, make_dataset, one_thread  # noqa: F401 (autouse fixture)
 
 from splashseg.console import Reporter
 from splashseg.models import load_checkpoint, load_model
 from splashseg.train import TrainConfig, train
-from tests.test_train_data import CLASSES, make_dataset, one_thread  # noqa: F401 (autouse fixture)
 
 SMALL = dict(
     model="maskrcnn_small",

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 import torch
 from click.testing import CliRunner
+from test_train_data import make_dataset, one_thread  # noqa: F401 (autouse fixture)
 
 from splashseg.cli import main
 from splashseg.errors import RunFailure
 from splashseg.models import load_checkpoint
 from splashseg.train.oom import oom_guard
-from tests.test_train_data import make_dataset, one_thread  # noqa: F401 (autouse fixture)
 
 SMALL = [
     "--model",

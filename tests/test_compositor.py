@@ -127,3 +127,17 @@ def test_bad_arguments(image_and_mask):
         color_splash(image, mask[:10])
     with pytest.raises(ValueError, match="background"):
         color_splash(image, mask, effect="image")
+
+
+def test_style_fits_the_background_once_per_size(image_and_mask):
+    from splashseg.apps.splash import SplashStyle
+
+    image, mask = image_and_mask
+    background = scene(30, 50, seed=5)
+    style = SplashStyle(effect="image", background=background, feather=2)
+    direct = color_splash(image, mask, effect="image", background=background, feather=2)
+    for _ in range(2):  # as for consecutive video frames
+        np.testing.assert_array_equal(style.apply(image, mask), direct)
+    on_torch = style.apply(torch.from_numpy(image), torch.from_numpy(mask))
+    assert np.abs(on_torch.numpy().astype(int) - direct.astype(int)).max() <= 1
+    assert len(style._fitted) == 2  # one fitted background for NumPy frames, one for CPU tensors

@@ -14,6 +14,7 @@ from ..fsutil import ensure_dir, refuse_overwrite
 from ..images import read_image, write_image
 from ..predict import Predictor
 from ..render import color_splash
+from ..render.splash import cover_resize
 from .batches import ReadFailures, output_names, read_batches
 
 
@@ -27,11 +28,27 @@ class SplashStyle:
     invert: bool = False
     blur_sigma: float | None = None
     color: tuple[int, int, int] = (0, 0, 0)
+    _fitted: dict = field(default_factory=dict, repr=False, compare=False)  # (H, W, where) -> background
 
     def apply(self, image_rgb: Any, keep_mask: Any) -> Any:
         """Splash one RGB ``uint8 [H, W, 3]`` image (NumPy or torch) with this style."""
-        return color_splash(image_rgb, keep_mask, effect=self.effect, background=self.background,
+        return color_splash(image_rgb, keep_mask, effect=self.effect, background=self._background_for(image_rgb),
                             feather=self.feather, invert=self.invert, blur_sigma=self.blur_sigma, color=self.color)
+
+    def _background_for(self, image_rgb: Any) -> Any:
+        """The background fitted to the frame's size (and device) once, not again for every video frame."""
+        if self.effect != "image" or self.background is None:
+            return self.background
+        where = "numpy" if isinstance(image_rgb, np.ndarray) else str(image_rgb.device)
+        key = (int(image_rgb.shape[0]), int(image_rgb.shape[1]), where)
+        if key not in self._fitted:
+            fitted = cover_resize(self.background, key[0], key[1])
+            if where != "numpy":
+                import torch
+
+                fitted = torch.from_numpy(fitted).to(image_rgb.device)
+            self._fitted[key] = fitted
+        return self._fitted[key]
 
 
 def load_style(effect: str, background: Path | None, feather: float, invert: bool, blur_sigma: float | None,

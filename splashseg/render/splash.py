@@ -31,6 +31,8 @@ def default_blur_sigma(height: int, width: int) -> float:
 def cover_resize(background_rgb: np.ndarray, height: int, width: int) -> np.ndarray:
     """Scale ``uint8 [h, w, 3]`` to cover ``height x width`` keeping its aspect, then centre-crop."""
     h, w = background_rgb.shape[:2]
+    if (h, w) == (height, width):
+        return background_rgb
     scale = max(height / h, width / w)
     new_w, new_h = max(width, round(w * scale)), max(height, round(h * scale))
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR

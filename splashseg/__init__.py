@@ -1,13 +1,20 @@
 """splashseg: instance segmentation and colour splash with torchvision's Mask R-CNN.
 
-The public API (the CLI is a thin layer over it)::
+The public API (the CLI is a thin layer over it); run from the repository root, this example is a
+test (``tests/test_api_doc.py``)::
 
-    from splashseg import load_model, Predictor, color_splash, read_image
-    model = load_model("maskrcnn_resnet50_fpn_v2", weights="coco")
-    predictor = Predictor(model, conf=0.5)
-    image = read_image("photo.jpg").rgb              # uint8 [H, W, 3] RGB
-    det = predictor([image])[0]                       # boxes, labels, names, scores, masks
-    out = color_splash(image, det.union_mask())       # uint8 [H, W, 3] RGB
+    >>> from splashseg import Predictor, color_splash, load_model, read_image
+    >>> loaded = load_model(weights="examples/shapes-small.pt")  # or load_model("maskrcnn_resnet50_fpn_v2")
+    >>> loaded.class_names[1:]                                    # the checkpoint's classes (0: background)
+    ['kite', 'box', 'balloon']
+    >>> predictor = Predictor(loaded.model, loaded.class_names, device="cpu", conf=0.5)
+    >>> image = read_image("examples/pictures/scene_012.png").rgb  # uint8 [H, W, 3], RGB
+    >>> det = predictor([image])[0]              # boxes [N, 4] xyxy, labels, names, scores, masks [N, H, W]
+    >>> len(det) > 0 and det.masks.shape[1:] == image.shape[:2]
+    True
+    >>> out = color_splash(image, det.union_mask())  # uint8 [H, W, 3] RGB, gray outside the objects
+    >>> out.shape == image.shape and out.dtype.name
+    'uint8'
 """
 
 from __future__ import annotations

@@ -8,8 +8,9 @@ import pytest
 import torch
 from samples import scene
 
-from splashseg.render import color_splash
-from splashseg.render.splash import cover_resize
+from splashseg.render import DeviceCompositor, HostCompositor, SplashStyle, build_compositor, color_splash
+from splashseg.render.effects import cover_resize
+from splashseg.render.splash_torch import color_splash_torch
 
 
 @pytest.fixture
@@ -101,8 +102,8 @@ def test_cover_resize_keeps_aspect_and_fills():
 def test_torch_path_matches_numpy(image_and_mask, effect, feather, invert):
     image, mask = image_and_mask
     cpu = color_splash(image, mask, effect=effect, feather=feather, invert=invert, color=(9, 8, 7))
-    tensor = color_splash(torch.from_numpy(image), torch.from_numpy(mask), effect=effect, feather=feather,
-                          invert=invert, color=(9, 8, 7))
+    tensor = color_splash_torch(torch.from_numpy(image), torch.from_numpy(mask), effect=effect, feather=feather,
+                                invert=invert, color=(9, 8, 7))
     assert isinstance(tensor, torch.Tensor) and tensor.dtype == torch.uint8
     tolerance = 4 if effect == "blur" else 1
     assert np.abs(tensor.numpy().astype(int) - cpu.astype(int)).max() <= tolerance
@@ -129,15 +130,31 @@ def test_bad_arguments(image_and_mask):
         color_splash(image, mask, effect="image")
 
 
-def test_style_fits_the_background_once_per_size(image_and_mask):
-    from splashseg.apps.splash import SplashStyle
-
+def test_compositors_fit_the_background_once_per_size(image_and_mask):
     image, mask = image_and_mask
     background = scene(30, 50, seed=5)
     style = SplashStyle(effect="image", background=background, feather=2)
     direct = color_splash(image, mask, effect="image", background=background, feather=2)
+    host = build_compositor(style, "cpu")
+    assert isinstance(host, HostCompositor)
     for _ in range(2):  # as for consecutive video frames
-        np.testing.assert_array_equal(style.apply(image, mask), direct)
-    on_torch = style.apply(torch.from_numpy(image), torch.from_numpy(mask))
-    assert np.abs(on_torch.numpy().astype(int) - direct.astype(int)).max() <= 1
-    assert len(style._fitted) == 2  # one fitted background for NumPy frames, one for CPU tensors
+        np.testing.assert_array_equal(host.splash(image, mask), direct)
+    assert len(host._fitted) == 1
+    on_torch = DeviceCompositor(style, "cpu")  # the GPU compositor's code, run on CPU tensors
+    out = on_torch.splash(torch.from_numpy(image), torch.from_numpy(mask))
+    assert isinstance(out, torch.Tensor) and np.abs(out.numpy().astype(int) - direct.astype(int)).max() <= 1
+    with pytest.raises(ValueError, match="no compositor"):
+        build_compositor(style, "tpu")
+
+
+def test_image_effect_never_writes_into_the_background(image_and_mask):
+    """Hard masks on consecutive frames: the fitted background must not keep the last frame's objects."""
+    image, mask = image_and_mask
+    background = scene(*image.shape[:2], seed=9)  # already the frame's size: no resize, no copy made
+    original = background.copy()
+    host = HostCompositor(SplashStyle(effect="image", background=background))
+    first = host.splash(image, mask)
+    second = host.splash(image, np.zeros_like(mask))
+    np.testing.assert_array_equal(background, original)
+    np.testing.assert_array_equal(second, original)  # nothing kept: the pure background, no trail
+    np.testing.assert_array_equal(first[mask], image[mask])

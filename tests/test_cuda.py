@@ -14,7 +14,7 @@ from samples import scene
 
 from splashseg.models import build_model
 from splashseg.predict import Predictor
-from splashseg.render import color_splash
+from splashseg.render import DeviceCompositor, SplashStyle, build_compositor, color_splash
 
 pytestmark = [pytest.mark.cuda, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")]
 CLASSES = ["__background__", "a", "b", "c"]
@@ -52,8 +52,10 @@ def test_gpu_compositor_equals_cpu_within_one_level(effect, feather):
     mask[20:60, 30:90] = True
     background = scene(50, 50, seed=3)
     cpu = color_splash(image, mask, effect=effect, feather=feather, background=background)
-    gpu = color_splash(torch.from_numpy(image).cuda(), torch.from_numpy(mask).cuda(), effect=effect,
-                       feather=feather, background=background)
+    style = SplashStyle(effect=effect, feather=feather, background=background if effect == "image" else None)
+    compositor = build_compositor(style, "cuda")
+    assert isinstance(compositor, DeviceCompositor)
+    gpu = compositor.splash(torch.from_numpy(image).cuda(), torch.from_numpy(mask).cuda())
     assert gpu.is_cuda
     tolerance = 4 if effect == "blur" else 1  # blur: different resampling kernels on a reduced copy
     assert np.abs(gpu.cpu().numpy().astype(int) - cpu.astype(int)).max() <= tolerance

@@ -20,13 +20,13 @@ from ..demo.synth import write_via_dataset
 from ..device import resolve_device
 from ..fsutil import ensure_dir, refuse_overwrite, write_text_atomic
 from ..predict import PredictConfig, build_predictor
-from ..render import EFFECTS
+from ..render import EFFECTS, SplashStyle
 from ..train.config import TrainConfig
 from ..train.evaluate import evaluate_weights
 from ..train.run import train
 from .detect import DetectJob, run_detect
 from .index import write_index
-from .splash import SplashJob, SplashStyle, run_splash
+from .splash import SplashJob, run_splash
 from .video import VideoJob, run_video
 
 

@@ -12,15 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from ..console import Reporter
-from ..render import draw_detections
-from ..video.pipeline import PipelineOptions, VideoReport, process_video
+from ..predict import Predictor
+from ..render import SplashStyle, build_compositor, draw_detections
+from ..video.pipeline import PipelineOptions, Predict, VideoReport, process_video
 from ..video.renderers import Render, overlay_renderer, splash_renderer
 from ..video.smoothing import DEFAULT_WEIGHT, MaskSmoother
 from ..video.writer import EncoderSettings
-from .splash import SplashStyle
-
-RENDERS = ("splash", "overlay")
-
 
 
 @dataclass
@@ -39,30 +36,45 @@ class VideoJob:
     force: bool = False
 
 
-def model_predict(predictor: Any) -> Any:
-    """A pipeline ``predict``: NumPy frames -> ``predictor(...)``; torch [H, W, 3] frames on the device ->
-    ``predictor.predict_tensors`` with [3, H, W] views, so the results stay on the device."""
+def host_predict(predictor: Predictor) -> Predict:
+    """NumPy RGB ``uint8 [H, W, 3]`` frames -> NumPy :class:`Detections` (the model may be on a GPU)."""
+    return predictor
+
+
+def device_predict(predictor: Predictor) -> Predict:
+    """Torch RGB ``uint8 [H, W, 3]`` frames on the model's device -> :class:`DeviceDetections` there."""
 
     def predict(frames: Sequence[Any]) -> list[Any]:
-        if frames and not hasattr(frames[0], "__array_interface__"):
-            return predictor.predict_tensors([frame.permute(2, 0, 1) for frame in frames])
-        return predictor(frames)
+        return predictor.predict_tensors([frame.permute(2, 0, 1) for frame in frames])  # [3, H, W] views
 
     return predict
 
 
-def build_render(job: VideoJob) -> Render:
-    """The per-frame render callable for ``job.render``."""
-    if job.render == "overlay":
-        return overlay_renderer(draw_detections)
-    style = job.style or SplashStyle()
-    return splash_renderer(style.apply, MaskSmoother(job.smooth_weight) if job.smooth else None)
+def _splash_render(job: VideoJob, device: Any) -> Render:
+    compositor = build_compositor(job.style or SplashStyle(), device)
+    smoother = MaskSmoother(job.smooth_weight) if job.smooth else None
+    return splash_renderer(compositor.splash, smoother, keep=lambda det: det.union_mask(),
+                           as_alpha=compositor.as_alpha)
 
 
-def run_video(job: VideoJob, predictor: Any, reporter: Reporter) -> VideoReport:
+def _overlay_render(job: VideoJob, device: Any) -> Render:
+    return overlay_renderer(draw_detections)
+
+
+RENDERS: dict[str, Any] = {"splash": _splash_render, "overlay": _overlay_render}
+
+
+def frames_device(job: VideoJob, predictor: Predictor) -> Any:
+    """Where the job's frames live, decided once: on the GPU for a splash with a CUDA model (decoded
+    frames are uploaded once, composited there and copied back), else NumPy on the host (None)."""
+    return predictor.device if predictor.device.type == "cuda" and job.render == "splash" else None
+
+
+def run_video(job: VideoJob, predictor: Predictor, reporter: Reporter) -> VideoReport:
     """Render ``job`` with ``predictor`` (a :class:`splashseg.predict.Predictor`), showing progress."""
-    device = predictor.device if getattr(predictor.device, "type", "cpu") == "cuda" else None
+    device = frames_device(job, predictor)
     options = PipelineOptions(batch_size=predictor.batch_size, stride=job.stride, device=device)
+    predict = host_predict(predictor) if device is None else device_predict(predictor)
     with reporter.progress() as bar:
         task = bar.add_task(f"{job.render} {job.source.name}", total=None, rate="")
 
@@ -72,7 +84,7 @@ def run_video(job: VideoJob, predictor: Any, reporter: Reporter) -> VideoReport:
             bar.update(task, completed=done, total=total if total else done + 1,
                        rate=f"{speed:.1f} fps" if speed else "")
 
-        report = process_video(job.source, job.target, model_predict(predictor), build_render(job),
+        report = process_video(job.source, job.target, predict, RENDERS[job.render](job, device),
                                encoder=job.encoder, options=options, progress=progress, force=job.force)
         bar.update(task, completed=report.frames, total=report.frames)
     return report

@@ -94,7 +94,7 @@ def _report(report: VideoReport, report_to: Any) -> None:
 
 @click.command("video")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--render", type=click.Choice(RENDERS), default="splash", show_default=True,
+@click.option("--render", type=click.Choice(tuple(RENDERS)), default="splash", show_default=True,
               help="Colour splash, or detect's overlay (masks, boxes, names).")
 @video_encoding_options
 @splash_style_options

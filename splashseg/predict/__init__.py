@@ -1,7 +1,8 @@
 """From images to instances: the ``Predictor`` and its ``Detections``."""
 
 from .builder import PredictConfig, build_predictor
-from .detections import Detections
+from .detections import Detections, DeviceDetections
 from .predictor import Predictor, class_ids_for, known_class_names
 
-__all__ = ["Detections", "PredictConfig", "Predictor", "build_predictor", "class_ids_for", "known_class_names"]
+__all__ = ["Detections", "DeviceDetections", "PredictConfig", "Predictor", "build_predictor", "class_ids_for",
+           "known_class_names"]

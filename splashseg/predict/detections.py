@@ -1,35 +1,37 @@
-"""``Detections``: the instances found in one image."""
+"""``Detections``: the instances found in one image, on the host (NumPy) or on the model's device (torch).
+
+Two classes with the same fields and methods, so a job that chose its backend once never has to ask
+which one it holds: :class:`Detections` (NumPy, from ``Predictor.__call__``) and
+:class:`DeviceDetections` (torch tensors on the model's device, from ``Predictor.predict_tensors``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import torch
 
 
-def _to_numpy(value: Any) -> np.ndarray:
-    return value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else np.asarray(value)
-
-
 @dataclass
 class Detections:
-    """Instances of one image, sorted by descending score.
+    """Instances of one image, sorted by descending score (NumPy arrays on the host).
 
     boxes: float32 ``[N, 4]`` ``x1, y1, x2, y2`` in pixels of the original image.
     labels: int64 ``[N]`` class ids (index into the model's class names; 0 is background, never present).
     scores: float32 ``[N]`` in ``[0, 1]``.
     masks: bool ``[N, H, W]`` at the image's size.
     names: ``N`` class names.
-    Arrays are NumPy, or torch tensors on the model's device (``Predictor.predict_tensors``).
+    soft_masks: float32 ``[N, H, W]`` mask probabilities in ``[0, 1]`` when the predictor keeps them, else None.
     """
 
-    boxes: Any
-    labels: Any
-    scores: Any
-    masks: Any
+    boxes: np.ndarray
+    labels: np.ndarray
+    scores: np.ndarray
+    masks: np.ndarray
     names: list[str] = field(default_factory=list)
+    soft_masks: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.labels.shape[0])
@@ -39,28 +41,63 @@ class Detections:
         """``(height, width)`` of the image the masks belong to."""
         return int(self.masks.shape[-2]), int(self.masks.shape[-1])
 
-    def union_mask(self) -> Any:
-        """bool ``[H, W]``: pixels covered by any instance (same array type as ``masks``)."""
-        if isinstance(self.masks, torch.Tensor):
-            if len(self) == 0:
-                return torch.zeros(self.image_size, dtype=torch.bool, device=self.masks.device)
-            return self.masks.any(dim=0)
+    def union_mask(self) -> np.ndarray:
+        """bool ``[H, W]``: pixels covered by any instance."""
         if len(self) == 0:
             return np.zeros(self.image_size, dtype=bool)
         return np.logical_or.reduce(self.masks, axis=0)
 
+    def select(self, keep: Sequence[bool] | np.ndarray) -> Detections:
+        """The instances where boolean ``keep [N]`` is true."""
+        keep = np.asarray(keep, dtype=bool).reshape(-1)
+        soft = None if self.soft_masks is None else self.soft_masks[keep]
+        return Detections(self.boxes[keep], self.labels[keep], self.scores[keep], self.masks[keep],
+                          [self.names[i] for i in np.flatnonzero(keep)], soft)
+
+    def to_numpy(self) -> Detections:
+        """Already on the host: itself (so code written for :class:`DeviceDetections` works on both)."""
+        return self
+
+
+@dataclass
+class DeviceDetections:
+    """The same instances as :class:`Detections`, as torch tensors on the model's device (video on a GPU).
+
+    boxes float32 ``[N, 4]``, labels int64 ``[N]``, scores float32 ``[N]``, masks bool ``[N, H, W]``,
+    soft_masks float32 ``[N, H, W]`` or None.
+    """
+
+    boxes: torch.Tensor
+    labels: torch.Tensor
+    scores: torch.Tensor
+    masks: torch.Tensor
+    names: list[str] = field(default_factory=list)
+    soft_masks: torch.Tensor | None = None
+
+    def __len__(self) -> int:
+        return int(self.labels.shape[0])
+
+    @property
+    def image_size(self) -> tuple[int, int]:
+        return int(self.masks.shape[-2]), int(self.masks.shape[-1])
+
+    def union_mask(self) -> torch.Tensor:
+        """bool ``[H, W]`` on the device."""
+        if len(self) == 0:
+            return torch.zeros(self.image_size, dtype=torch.bool, device=self.masks.device)
+        return self.masks.any(dim=0)
+
+    def select(self, keep: Sequence[bool] | torch.Tensor) -> DeviceDetections:
+        keep = torch.as_tensor(keep, dtype=torch.bool, device=self.labels.device).reshape(-1)
+        idx = keep.nonzero()[:, 0].tolist()
+        soft = None if self.soft_masks is None else self.soft_masks[keep]
+        return DeviceDetections(self.boxes[keep], self.labels[keep], self.scores[keep], self.masks[keep],
+                                [self.names[i] for i in idx], soft)
+
     def to_numpy(self) -> Detections:
         """A copy with every array on the host as NumPy."""
-        return Detections(_to_numpy(self.boxes).astype(np.float32), _to_numpy(self.labels).astype(np.int64),
-                          _to_numpy(self.scores).astype(np.float32), _to_numpy(self.masks).astype(bool),
-                          list(self.names))
-
-    def select(self, keep: Any) -> Detections:
-        """The instances where boolean ``keep [N]`` (array, tensor or list) is true."""
-        if isinstance(self.labels, torch.Tensor):
-            keep = torch.as_tensor(keep, dtype=torch.bool, device=self.labels.device).reshape(-1)
-        else:
-            keep = np.asarray(keep, dtype=bool).reshape(-1)
-        idx = np.flatnonzero(_to_numpy(keep))
-        names = [self.names[i] for i in idx]
-        return Detections(self.boxes[keep], self.labels[keep], self.scores[keep], self.masks[keep], names)
+        soft = None if self.soft_masks is None else self.soft_masks.detach().float().cpu().numpy()
+        return Detections(self.boxes.detach().cpu().numpy().astype(np.float32),
+                          self.labels.detach().cpu().numpy().astype(np.int64),
+                          self.scores.detach().cpu().numpy().astype(np.float32),
+                          self.masks.detach().cpu().numpy().astype(bool), list(self.names), soft)

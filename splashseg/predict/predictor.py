@@ -10,7 +10,7 @@ from torch import nn
 from torchvision.ops import nms
 
 from ..errors import InputError
-from .detections import Detections
+from .detections import Detections, DeviceDetections
 
 IGNORED_NAMES = ("__background__", "N/A")
 AGNOSTIC_IOU = 0.7
@@ -52,6 +52,8 @@ class Predictor:
         mask_threshold: soft-mask probability above which a pixel belongs to the instance.
         agnostic_nms: also suppress boxes that overlap a better-scoring box of another class by more than
             ``AGNOSTIC_IOU`` (torchvision's own NMS only compares boxes of the same class).
+        soft_masks: also return each instance's mask probabilities (``soft_masks``, float32 [N, H, W]), for
+            mask refinement and tracking.
 
     The model's ``roi_heads.score_thresh`` is set to ``conf``, so detections below it are dropped before
     their masks are pasted at full resolution (the model object is changed in place).
@@ -59,7 +61,8 @@ class Predictor:
 
     def __init__(self, model: nn.Module, class_names: Sequence[str], *, device: torch.device | str = "cpu",
                  conf: float = 0.5, class_ids: Sequence[int] | None = None, batch_size: int = 1,
-                 amp: bool = True, mask_threshold: float = 0.5, agnostic_nms: bool = False) -> None:
+                 amp: bool = True, mask_threshold: float = 0.5, agnostic_nms: bool = False,
+                 soft_masks: bool = False) -> None:
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()
         self.class_names = list(class_names)
@@ -69,6 +72,7 @@ class Predictor:
         self.amp = bool(amp) and self.device.type == "cuda"
         self.mask_threshold = float(mask_threshold)
         self.agnostic_nms = bool(agnostic_nms)
+        self.soft_masks = bool(soft_masks)
         roi_heads = getattr(self.model, "roi_heads", None)
         if roi_heads is not None:  # let the model drop low scores before it pastes their masks
             roi_heads.score_thresh = min(roi_heads.score_thresh, self.conf) if self.conf < 0.05 else self.conf
@@ -81,21 +85,21 @@ class Predictor:
         tensors = [t.permute(2, 0, 1) for t in tensors]  # [3, H, W] views
         return [det.to_numpy() for det in self.predict_tensors(tensors)]
 
-    def predict_tensors(self, images: Sequence[torch.Tensor]) -> list[Detections]:
+    def predict_tensors(self, images: Sequence[torch.Tensor]) -> list[DeviceDetections]:
         """images: RGB ``uint8 [3, H, W]`` tensors on any device. Results stay on the model's device."""
-        results: list[Detections] = []
+        results: list[DeviceDetections] = []
         for batch in _batches(list(images), self.batch_size):
             results.extend(self._forward(batch))
         return results
 
     @torch.inference_mode()
-    def _forward(self, batch: Sequence[torch.Tensor]) -> list[Detections]:
+    def _forward(self, batch: Sequence[torch.Tensor]) -> list[DeviceDetections]:
         inputs = [img.to(self.device, non_blocking=True).float().div_(255.0) for img in batch]  # [3, H, W] in [0, 1]
         with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.amp):
             outputs = self.model(inputs)
         return [self._to_detections(out, img.shape[-2:]) for out, img in zip(outputs, inputs, strict=True)]
 
-    def _to_detections(self, out: dict[str, torch.Tensor], size: torch.Size) -> Detections:
+    def _to_detections(self, out: dict[str, torch.Tensor], size: torch.Size) -> DeviceDetections:
         scores = out["scores"].float()
         labels = out["labels"]
         keep = scores >= self.conf
@@ -106,8 +110,9 @@ class Predictor:
             best = nms(out["boxes"][survivors].float(), scores[survivors], AGNOSTIC_IOU)
             keep = torch.zeros_like(keep)
             keep[survivors[best]] = True
-        masks = out["masks"][keep, 0] > self.mask_threshold if "masks" in out else \
-            torch.zeros((int(keep.sum()), *size), dtype=torch.bool, device=scores.device)  # [N, H, W] bool
+        soft = out["masks"][keep, 0].float() if "masks" in out else \
+            torch.zeros((int(keep.sum()), *size), device=scores.device)  # [N, H, W] probabilities
         kept_labels = labels[keep]
         names = [self.class_names[i] if i < len(self.class_names) else str(i) for i in kept_labels.tolist()]
-        return Detections(out["boxes"][keep].float(), kept_labels, scores[keep], masks, names)
+        return DeviceDetections(out["boxes"][keep].float(), kept_labels, scores[keep], soft > self.mask_threshold,
+                                names, soft if self.soft_masks else None)

@@ -1,9 +1,14 @@
 """Pictures from detections: the colour-splash compositor and the detection overlay.
 
-Pure NumPy/OpenCV and torch on arrays; nothing here knows about torchvision or the model.
+Pure NumPy/OpenCV (and torch on arrays, for frames on a GPU); nothing here knows about torchvision or
+the model. A job picks its compositor once with :func:`build_compositor`.
 """
 
+from .compositor import COMPOSITORS, DeviceCompositor, HostCompositor, build_compositor
+from .effects import EFFECTS
 from .overlay import draw_detections, instance_colors
-from .splash import EFFECTS, color_splash
+from .splash import color_splash
+from .style import SplashStyle
 
-__all__ = ["EFFECTS", "color_splash", "draw_detections", "instance_colors"]
+__all__ = ["COMPOSITORS", "EFFECTS", "DeviceCompositor", "HostCompositor", "SplashStyle", "build_compositor",
+           "color_splash", "draw_detections", "instance_colors"]

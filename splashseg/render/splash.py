@@ -1,9 +1,9 @@
-"""The colour splash: keep chosen pixels in colour, apply an effect everywhere else.
+"""The colour splash on the host: keep chosen pixels in colour, apply an effect everywhere else.
 
-``color_splash`` takes NumPy arrays (OpenCV on the CPU) or torch tensors (any device, see
-:mod:`.splash_torch`) and returns the same type. All images are RGB ``uint8 [H, W, 3]``.
+NumPy/OpenCV only; :mod:`.splash_torch` is the torch twin for frames on a device, and
+:mod:`.compositor` picks one of the two per job. All images are RGB ``uint8 [H, W, 3]``.
 
-Effects for the pixels outside the kept mask:
+Effects for the pixels outside the kept mask (:data:`.effects.EFFECTS`):
 
 - ``gray``: ITU-R BT.601 luma ``Y = 0.299 R + 0.587 G + 0.114 B``, exactly OpenCV's ``RGB2GRAY``.
 - ``blur``: a Gaussian blur of the picture (``blur_sigma`` pixels, default 2% of the long side).
@@ -14,39 +14,25 @@ Effects for the pixels outside the kept mask:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import cv2
 import numpy as np
 
-EFFECTS = ("gray", "blur", "solid", "image")
-BLUR_DOWNSCALE_ABOVE = 6.0  # sigmas above this blur a reduced copy: same look, a fraction of the work
+from .effects import BLUR_DOWNSCALE_ABOVE, EFFECTS, check_effect, cover_resize, default_blur_sigma
+
+__all__ = ["EFFECTS", "BACKDROPS", "color_splash", "feather_alpha"]
+
+Backdrop = Callable[[np.ndarray, "np.ndarray | None", "float | None", "tuple[int, int, int]"], np.ndarray]
 
 
-def default_blur_sigma(height: int, width: int) -> float:
-    """The blur strength used when none is given: 2% of the long side, at least 3 px."""
-    return max(3.0, 0.02 * max(height, width))
-
-
-def cover_resize(background_rgb: np.ndarray, height: int, width: int) -> np.ndarray:
-    """Scale ``uint8 [h, w, 3]`` to cover ``height x width`` keeping its aspect, then centre-crop."""
-    h, w = background_rgb.shape[:2]
-    if (h, w) == (height, width):
-        return background_rgb
-    scale = max(height / h, width / w)
-    new_w, new_h = max(width, round(w * scale)), max(height, round(h * scale))
-    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    resized = cv2.resize(background_rgb, (new_w, new_h), interpolation=interpolation)
-    top, left = (new_h - height) // 2, (new_w - width) // 2
-    return np.ascontiguousarray(resized[top:top + height, left:left + width])
-
-
-def gray_backdrop(image_rgb: np.ndarray, **_: Any) -> np.ndarray:
+def gray_backdrop(image_rgb: np.ndarray, background: np.ndarray | None, blur_sigma: float | None,
+                  color: tuple[int, int, int]) -> np.ndarray:
     """BT.601 luma replicated to three channels, ``uint8 [H, W, 3]``."""
     return cv2.cvtColor(cv2.cvtColor(image_rgb, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
 
 
-def blur_backdrop(image_rgb: np.ndarray, blur_sigma: float | None = None, **_: Any) -> np.ndarray:
+def blur_backdrop(image_rgb: np.ndarray, background: np.ndarray | None, blur_sigma: float | None,
+                  color: tuple[int, int, int]) -> np.ndarray:
     """Gaussian blur; large sigmas work on a reduced copy and scale back up (bilinear)."""
     h, w = image_rgb.shape[:2]
     sigma = blur_sigma or default_blur_sigma(h, w)
@@ -58,17 +44,19 @@ def blur_backdrop(image_rgb: np.ndarray, blur_sigma: float | None = None, **_: A
     return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
-def solid_backdrop(image_rgb: np.ndarray, color: tuple[int, int, int] = (0, 0, 0), **_: Any) -> np.ndarray:
+def solid_backdrop(image_rgb: np.ndarray, background: np.ndarray | None, blur_sigma: float | None,
+                   color: tuple[int, int, int]) -> np.ndarray:
     return np.full_like(image_rgb, np.asarray(color, dtype=np.uint8))
 
 
-def image_backdrop(image_rgb: np.ndarray, background: np.ndarray | None = None, **_: Any) -> np.ndarray:
+def image_backdrop(image_rgb: np.ndarray, background: np.ndarray | None, blur_sigma: float | None,
+                   color: tuple[int, int, int]) -> np.ndarray:
     if background is None:
         raise ValueError("effect 'image' needs a background picture")
-    return cover_resize(background, *image_rgb.shape[:2])
+    return cover_resize(background, *image_rgb.shape[:2]).copy()
 
 
-BACKDROPS: dict[str, Callable[..., np.ndarray]] = {
+BACKDROPS: dict[str, Backdrop] = {
     "gray": gray_backdrop, "blur": blur_backdrop, "solid": solid_backdrop, "image": image_backdrop,
 }
 
@@ -84,36 +72,30 @@ def feather_alpha(keep_mask: np.ndarray, feather: float) -> np.ndarray:
     return alpha
 
 
-def color_splash(image_rgb: Any, keep_mask: Any, *, effect: str = "gray", background: Any = None,
-                 feather: float = 0.0, invert: bool = False, blur_sigma: float | None = None,
-                 color: tuple[int, int, int] = (0, 0, 0)) -> Any:
+def color_splash(image_rgb: np.ndarray, keep_mask: np.ndarray, *, effect: str = "gray",
+                 background: np.ndarray | None = None, feather: float = 0.0, invert: bool = False,
+                 blur_sigma: float | None = None, color: tuple[int, int, int] = (0, 0, 0)) -> np.ndarray:
     """Keep ``keep_mask`` pixels of ``image_rgb`` in colour and apply ``effect`` to the others.
 
     Args:
-        image_rgb: RGB ``uint8 [H, W, 3]``, a NumPy array or a torch tensor (then all work is torch ops
-            on its device, and a torch tensor is returned).
+        image_rgb: RGB ``uint8 [H, W, 3]`` NumPy array (for torch tensors see
+            :func:`splashseg.render.splash_torch.color_splash_torch`).
         keep_mask: ``bool [H, W]`` (hard edges) or ``float [H, W]`` alpha in ``[0, 1]`` (1 = keep colour).
         effect: one of :data:`EFFECTS`.
-        background: RGB ``uint8 [h, w, 3]`` picture for ``effect="image"`` (any size).
+        background: RGB ``uint8 [h, w, 3]`` picture for ``effect="image"`` (any size: scaled to cover).
         feather: soft-edge width in pixels (0: hard edges).
         invert: apply the effect to the kept pixels instead (gray objects on a colour background).
         blur_sigma: strength of ``effect="blur"`` in pixels (default 2% of the long side).
         color: RGB colour for ``effect="solid"``.
 
     Returns:
-        RGB ``uint8 [H, W, 3]`` of the same type (and device) as ``image_rgb``.
+        RGB ``uint8 [H, W, 3]`` NumPy array; the input is not modified.
     """
-    if effect not in EFFECTS:
-        raise ValueError(f"unknown effect {effect!r}; choose from {', '.join(EFFECTS)}")
-    if not isinstance(image_rgb, np.ndarray):
-        from .splash_torch import color_splash_torch
-
-        return color_splash_torch(image_rgb, keep_mask, effect=effect, background=background, feather=feather,
-                                  invert=invert, blur_sigma=blur_sigma, color=color)
+    check_effect(effect)
     image_rgb = np.ascontiguousarray(image_rgb)
     if keep_mask.shape != image_rgb.shape[:2]:
         raise ValueError(f"mask shape {keep_mask.shape} does not match image shape {image_rgb.shape[:2]}")
-    backdrop = BACKDROPS[effect](image_rgb, background=background, blur_sigma=blur_sigma, color=color)
+    backdrop = BACKDROPS[effect](image_rgb, background, blur_sigma, color)
     if keep_mask.dtype == bool and feather <= 0:
         keep = np.logical_not(keep_mask) if invert else keep_mask
         cv2.copyTo(image_rgb, keep.view(np.uint8), backdrop)  # backdrop is ours: write in place

@@ -1,22 +1,23 @@
 """The colour splash as torch ops, so a frame on the GPU never leaves it until it is finished.
 
 Same contract as :func:`splashseg.render.splash.color_splash` for RGB ``uint8 [H, W, 3]`` tensors; gray
-uses OpenCV's fixed-point BT.601 formula so both paths agree to the level.
+uses OpenCV's fixed-point BT.601 formula so both paths agree to the level. Shares only
+:mod:`.effects` with the NumPy compositor.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
 
-import numpy as np
 import torch
 import torch.nn.functional as F
+
+from .effects import BLUR_DOWNSCALE_ABOVE, check_effect, default_blur_sigma
 
 # OpenCV's RGB2GRAY for 8-bit images: Y = (9798 R + 19235 G + 3735 B + 2^14) >> 15
 _LUMA = (9798, 19235, 3735)
 _LUMA_SHIFT = 15
-_BLUR_DOWNSCALE_ABOVE = 6.0
 
 
 def luma(image_rgb: torch.Tensor) -> torch.Tensor:
@@ -49,48 +50,60 @@ def gaussian_blur(planes: torch.Tensor, sigma: float) -> torch.Tensor:
     return x[0]
 
 
-def _blur_backdrop(image_rgb: torch.Tensor, sigma: float | None) -> torch.Tensor:
-    from .splash import default_blur_sigma
+def gray_backdrop(image_rgb: torch.Tensor, background: torch.Tensor | None, blur_sigma: float | None,
+                  color: tuple[int, int, int]) -> torch.Tensor:
+    return luma(image_rgb).unsqueeze(-1).expand_as(image_rgb)
 
+
+def blur_backdrop(image_rgb: torch.Tensor, background: torch.Tensor | None, blur_sigma: float | None,
+                  color: tuple[int, int, int]) -> torch.Tensor:
     h, w = image_rgb.shape[:2]
-    sigma = sigma or default_blur_sigma(h, w)
+    sigma = blur_sigma or default_blur_sigma(h, w)
     planes = image_rgb.permute(2, 0, 1).float()  # [3, H, W]
-    if sigma > _BLUR_DOWNSCALE_ABOVE:
-        factor = sigma / _BLUR_DOWNSCALE_ABOVE
+    if sigma > BLUR_DOWNSCALE_ABOVE:
+        factor = sigma / BLUR_DOWNSCALE_ABOVE
         small = F.interpolate(planes[None], size=(max(1, round(h / factor)), max(1, round(w / factor))),
                               mode="area")[0]
-        blurred = F.interpolate(gaussian_blur(small, _BLUR_DOWNSCALE_ABOVE)[None], size=(h, w), mode="bilinear",
+        blurred = F.interpolate(gaussian_blur(small, BLUR_DOWNSCALE_ABOVE)[None], size=(h, w), mode="bilinear",
                                 align_corners=False)[0]
     else:
         blurred = gaussian_blur(planes, sigma)
     return blurred.round_().clamp_(0, 255).to(torch.uint8).permute(1, 2, 0)
 
 
-def _backdrop(image_rgb: torch.Tensor, effect: str, background: Any, blur_sigma: float | None,
-              color: tuple[int, int, int]) -> torch.Tensor:
-    if effect == "gray":
-        return luma(image_rgb).unsqueeze(-1).expand_as(image_rgb)
-    if effect == "blur":
-        return _blur_backdrop(image_rgb, blur_sigma)
-    if effect == "solid":
-        return torch.tensor(color, dtype=torch.uint8, device=image_rgb.device).expand_as(image_rgb)
+def solid_backdrop(image_rgb: torch.Tensor, background: torch.Tensor | None, blur_sigma: float | None,
+                   color: tuple[int, int, int]) -> torch.Tensor:
+    return torch.tensor(color, dtype=torch.uint8, device=image_rgb.device).expand_as(image_rgb)
+
+
+def image_backdrop(image_rgb: torch.Tensor, background: torch.Tensor | None, blur_sigma: float | None,
+                   color: tuple[int, int, int]) -> torch.Tensor:
     if background is None:
         raise ValueError("effect 'image' needs a background picture")
-    if isinstance(background, np.ndarray):
-        from .splash import cover_resize
-
-        background = torch.from_numpy(cover_resize(background, *image_rgb.shape[:2]))
+    if background.shape != image_rgb.shape:
+        raise ValueError(f"background shape {tuple(background.shape)} does not match the frame's "
+                         f"{tuple(image_rgb.shape)}; fit it first (splashseg.render.effects.cover_resize)")
     return background.to(image_rgb.device)
 
 
+BACKDROPS: dict[str, Callable[..., torch.Tensor]] = {
+    "gray": gray_backdrop, "blur": blur_backdrop, "solid": solid_backdrop, "image": image_backdrop,
+}
+
+
 def color_splash_torch(image_rgb: torch.Tensor, keep_mask: torch.Tensor, *, effect: str = "gray",
-                       background: Any = None, feather: float = 0.0, invert: bool = False,
+                       background: torch.Tensor | None = None, feather: float = 0.0, invert: bool = False,
                        blur_sigma: float | None = None, color: tuple[int, int, int] = (0, 0, 0)) -> torch.Tensor:
-    """Torch twin of ``color_splash``: RGB ``uint8 [H, W, 3]`` tensor in, same out, on the same device."""
-    keep_mask = torch.as_tensor(keep_mask, device=image_rgb.device)
+    """Torch twin of ``color_splash``: RGB ``uint8 [H, W, 3]`` tensor in, same out, on the same device.
+
+    keep_mask: ``bool [H, W]`` or ``float [H, W]`` alpha in ``[0, 1]`` (moved to the image's device).
+    background: RGB ``uint8 [H, W, 3]`` tensor already fitted to the frame (``effect="image"``).
+    """
+    check_effect(effect)
+    keep_mask = keep_mask.to(image_rgb.device)
     if keep_mask.shape != image_rgb.shape[:2]:
         raise ValueError(f"mask shape {tuple(keep_mask.shape)} does not match image shape {tuple(image_rgb.shape[:2])}")
-    backdrop = _backdrop(image_rgb, effect, background, blur_sigma, color)
+    backdrop = BACKDROPS[effect](image_rgb, background, blur_sigma, color)
     if keep_mask.dtype == torch.bool and feather <= 0:
         keep = ~keep_mask if invert else keep_mask
         return torch.where(keep.unsqueeze(-1), image_rgb, backdrop)

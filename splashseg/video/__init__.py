@@ -1,6 +1,6 @@
 """Video in, video out: PyAV decoding and H.264 encoding around any per-frame predict/render callables.
 
-Frames are ``uint8`` [H, W, 3] RGB throughout. Only :mod:`.app` knows the model and the compositor.
+Frames are ``uint8`` [H, W, 3] RGB throughout. Only :mod:`splashseg.apps.video` knows the model and the compositor.
 """
 
 from .pipeline import PipelineOptions, VideoReport, check_video_job, process_video

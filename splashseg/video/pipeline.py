@@ -24,7 +24,7 @@ from ..errors import InputError
 from ..fsutil import atomic_path, refuse_overwrite
 from .reader import DecodedFrame, VideoReader
 from .renderers import Render
-from .transfer import FrameTransfer, quarter_turns
+from .transfer import FrameTransfer, build_transfer, quarter_turns
 from .writer import EncoderSettings, VideoWriter, check_encoder, container_for
 
 Predict = Callable[[Sequence[Any]], Sequence[Any]]
@@ -184,7 +184,7 @@ def process_video(source: Path, target: Path, predict: Predict, render: Render, 
     started = time.perf_counter()
     with VideoReader(source) as reader:
         info = reader.info
-        transfer = FrameTransfer(options.device, quarter_turns(info.rotation) if options.upright else 0)
+        transfer = build_transfer(options.device, quarter_turns(info.rotation) if options.upright else 0)
         infer = _Infer(predict, render, options, transfer)
         with atomic_path(target) as tmp:
             writer = VideoWriter(tmp, info, encoder, container)

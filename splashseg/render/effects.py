@@ -1,0 +1,40 @@
+"""What both compositors share: the effect names, the default blur strength, fitting a background.
+
+The NumPy compositor (:mod:`.splash`) and the torch one (:mod:`.splash_torch`) both import this module
+and nothing of each other.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+EFFECTS = ("gray", "blur", "solid", "image")
+BLUR_DOWNSCALE_ABOVE = 6.0  # sigmas above this blur a reduced copy: same look, a fraction of the work
+
+
+def check_effect(effect: str) -> None:
+    """``ValueError`` naming the choices when ``effect`` is not one of :data:`EFFECTS`."""
+    if effect not in EFFECTS:
+        raise ValueError(f"unknown effect {effect!r}; choose from {', '.join(EFFECTS)}")
+
+
+def default_blur_sigma(height: int, width: int) -> float:
+    """The blur strength used when none is given: 2% of the long side, at least 3 px."""
+    return max(3.0, 0.02 * max(height, width))
+
+
+def cover_resize(background_rgb: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Scale RGB ``uint8 [h, w, 3]`` to cover ``height x width`` keeping its aspect, then centre-crop.
+
+    Returns RGB ``uint8 [height, width, 3]`` (the input itself when it already has that size).
+    """
+    h, w = background_rgb.shape[:2]
+    if (h, w) == (height, width):
+        return background_rgb
+    scale = max(height / h, width / w)
+    new_w, new_h = max(width, round(w * scale)), max(height, round(h * scale))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    resized = cv2.resize(background_rgb, (new_w, new_h), interpolation=interpolation)
+    top, left = (new_h - height) // 2, (new_w - width) // 2
+    return np.ascontiguousarray(resized[top:top + height, left:left + width])

@@ -28,6 +28,10 @@ from .transfer import FrameTransfer, build_transfer, quarter_turns
 from .writer import EncoderSettings, VideoWriter, check_encoder, container_for
 
 Predict = Callable[[Sequence[Any]], Sequence[Any]]
+# follow(frame_index, upright_rgb, keyframe_result_or_None) -> the frame's result for render: called for
+# every frame in order (host NumPy RGB uint8 [H, W, 3], as shown upright), so a tracker can carry objects
+# from keyframe to keyframe (optical flow in between).
+Follow = Callable[[int, Any, Any], Any]
 Progress = Callable[[int, "int | None"], None]  # (frames done, expected total or None)
 _END = object()
 _POLL_S = 0.1
@@ -114,10 +118,16 @@ def _decode_loop(reader: VideoReader, inbox: queue.Queue, stop: threading.Event)
 
 
 class _Infer:
-    """The middle thread: group frames by stride, predict a batch of group heads, render every frame."""
+    """The middle thread: group frames by stride, predict a batch of group heads, render every frame.
 
-    def __init__(self, predict: Predict, render: Render, options: PipelineOptions, transfer: FrameTransfer):
+    Without ``follow`` every frame of a group is rendered with its head's result; with it, each frame's
+    result is what ``follow`` returns. ``render=None`` renders nothing (a scan: frames are only counted).
+    """
+
+    def __init__(self, predict: Predict, render: Render | None, options: PipelineOptions, transfer: FrameTransfer,
+                 follow: Follow | None = None):
         self.predict, self.render, self.options, self.transfer = predict, render, options, transfer
+        self.follow = follow
         self.model_frames = 0
 
     def run(self, inbox: queue.Queue, outbox: queue.Queue, stop: threading.Event) -> None:
@@ -147,8 +157,13 @@ class _Infer:
         self.model_frames += len(heads)
         for group, head, result in zip(groups, heads, results, strict=True):
             for position, frame in enumerate(group):
-                image = head if position == 0 else self.transfer.to_work(frame.rgb)
-                frame.rgb = self.transfer.to_host(self.render(image, result))
+                frame_result = result
+                if self.follow is not None:
+                    frame_result = self.follow(frame.index, self.transfer.upright(frame.rgb),
+                                               result if position == 0 else None)
+                if self.render is not None:
+                    image = head if position == 0 else self.transfer.to_work(frame.rgb)
+                    frame.rgb = self.transfer.to_host(self.render(image, frame_result))
                 if not _put(outbox, frame, stop):
                     return
 
@@ -169,11 +184,13 @@ def check_video_job(source: Path, target: Path, codec: str, force: bool) -> None
 
 def process_video(source: Path, target: Path, predict: Predict, render: Render, *,
                   encoder: EncoderSettings | None = None, options: PipelineOptions | None = None,
-                  progress: Progress | None = None, force: bool = False) -> VideoReport:
+                  progress: Progress | None = None, force: bool = False,
+                  follow: Follow | None = None) -> VideoReport:
     """Read ``source``, ``render`` every frame with ``predict``'s result, write H.264 to ``target``.
 
     predict: batch of frames (uint8 [H, W, 3] RGB, NumPy or torch on ``options.device``) -> one result
-    per frame. render: (frame, result) -> frame of the same size, type and colour order.
+    per frame. render: (frame, result) -> frame of the same size, type and colour order. follow: see
+    :data:`Follow` (None: frames between keyframes reuse the keyframe's result).
     Raises InputError (unreadable input, no video stream, existing target without ``force``, bad
     suffix or encoder) before any work; anything raised later leaves nothing at ``target``.
     """
@@ -185,11 +202,11 @@ def process_video(source: Path, target: Path, predict: Predict, render: Render, 
     with VideoReader(source) as reader:
         info = reader.info
         transfer = build_transfer(options.device, quarter_turns(info.rotation) if options.upright else 0)
-        infer = _Infer(predict, render, options, transfer)
+        infer = _Infer(predict, render, options, transfer, follow)
         with atomic_path(target) as tmp:
             writer = VideoWriter(tmp, info, encoder, container)
             try:
-                _run_threads(reader, infer, writer, options, progress)
+                _run_threads(reader, infer, lambda f: writer.write(f.rgb, f.pts, f.duration), options, progress)
                 writer.finish()
             except BaseException:
                 writer.abandon()
@@ -206,8 +223,25 @@ def process_video(source: Path, target: Path, predict: Predict, render: Render, 
     return report
 
 
-def _run_threads(reader: VideoReader, infer: _Infer, writer: VideoWriter, options: PipelineOptions,
-                 progress: Progress | None) -> None:
+def scan_video(source: Path, predict: Predict, follow: Follow, *, options: PipelineOptions | None = None,
+               progress: Progress | None = None) -> tuple[int, int]:
+    """A first pass without rendering or encoding: ``predict`` on the keyframes, ``follow`` on every
+    frame (as in :func:`process_video`). Returns ``(frames, model_frames)``."""
+    options = options or PipelineOptions()
+    with VideoReader(Path(source)) as reader:
+        transfer = build_transfer(options.device, quarter_turns(reader.info.rotation) if options.upright else 0)
+        infer = _Infer(predict, None, options, transfer, follow)
+        frames = [0]
+
+        def count(_frame: DecodedFrame) -> None:
+            frames[0] += 1
+
+        _run_threads(reader, infer, count, options, progress)
+    return frames[0], infer.model_frames
+
+
+def _run_threads(reader: VideoReader, infer: _Infer, sink: Callable[[DecodedFrame], None],
+                 options: PipelineOptions, progress: Progress | None) -> None:
     depth = max(4, options.queue_batches * options.batch_size)
     inbox: queue.Queue = queue.Queue(maxsize=depth * options.stride)
     outbox: queue.Queue = queue.Queue(maxsize=depth)
@@ -219,7 +253,7 @@ def _run_threads(reader: VideoReader, infer: _Infer, writer: VideoWriter, option
     expected = reader.info.expected_frames
     try:
         for done, frame in enumerate(_drain(outbox, stop), start=1):
-            writer.write(frame.rgb, frame.pts, frame.duration)
+            sink(frame)
             if progress is not None:
                 progress(done, expected if expected and expected >= done else None)
     finally:

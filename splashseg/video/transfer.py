@@ -20,11 +20,14 @@ def quarter_turns(rotation_degrees: int) -> int:
 
 
 class FrameTransfer(Protocol):
-    """``to_work(rgb) -> frame`` and ``to_host(frame) -> rgb`` for one video and one device."""
+    """``to_work(rgb) -> frame`` and ``to_host(frame) -> rgb`` for one video and one device;
+    ``upright(rgb)``: the decoded frame turned upright, NumPy on the host (for optical flow)."""
 
     def to_work(self, rgb: np.ndarray) -> Any: ...
 
     def to_host(self, frame: Any) -> np.ndarray: ...
+
+    def upright(self, rgb: np.ndarray) -> np.ndarray: ...
 
 
 class HostTransfer:
@@ -34,6 +37,9 @@ class HostTransfer:
         self.turns = turns % 4
 
     def to_work(self, rgb: np.ndarray) -> np.ndarray:
+        return self.upright(rgb)
+
+    def upright(self, rgb: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(np.rot90(rgb, self.turns)) if self.turns else rgb
 
     def to_host(self, frame: np.ndarray) -> np.ndarray:
@@ -51,6 +57,9 @@ class DeviceTransfer:
 
         tensor = torch.from_numpy(rgb).to(self.device, non_blocking=True)  # uint8 [H, W, 3]
         return torch.rot90(tensor, self.turns, dims=(0, 1)).contiguous() if self.turns else tensor
+
+    def upright(self, rgb: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(np.rot90(rgb, self.turns)) if self.turns else rgb
 
     def to_host(self, frame: Any) -> np.ndarray:
         import torch

@@ -2,7 +2,9 @@
 
 Frames come in as ``uint8`` ``[H, W, 3]`` **RGB** with the pts they had in the input; the output stream
 uses the input's time base, so every frame keeps its time (variable frame rate stays variable; the MP4
-muxer may pick a finer time base, the times stay the same). yuv420p cannot hold an odd width or height:
+muxer may pick a finer time base, the times stay the same). An input that starts before 0 (MPEG-TS can)
+is shifted, video and audio alike, to start at 0: MP4 would hide the frames before 0 and Matroska cannot
+store them. yuv420p cannot hold an odd width or height:
 such frames are padded by one pixel (a copy of the last row/column) and :attr:`VideoWriter.notes` says so.
 """
 
@@ -87,9 +89,10 @@ class VideoWriter:
         options = {"avoid_negative_ts": "disabled"}
         self.output = av.open(str(path), mode="w", format=container, options=options)
         self._durations: dict[int, int] = {}  # pts -> duration of frames inside the encoder
+        self._shift = round(info.shift_s / info.time_base)  # ticks added to every pts (see shift_s)
         try:
             self.stream = self._add_video_stream(settings)
-            self.audio = AudioCarrier(info.path, self.output, container)
+            self.audio = AudioCarrier(info.path, self.output, container, shift_s=info.shift_s)
         except BaseException:
             self.output.close()
             raise
@@ -129,8 +132,8 @@ class VideoWriter:
             rgb = np.pad(rgb, pad, mode="edge")
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
         frame = frame.reformat(format="yuv420p", dst_colorspace=self._colorspace, dst_color_range=_MPEG_RANGE)
-        frame.pts, frame.time_base, frame.duration = pts, self.info.time_base, duration
-        self._durations[pts] = duration
+        frame.pts, frame.time_base, frame.duration = pts + self._shift, self.info.time_base, duration
+        self._durations[frame.pts] = duration
         self._mux_video(self.stream.encode(frame))
         self.frames_written += 1
         self.audio.write_until(float(pts * self.info.time_base))

@@ -23,9 +23,9 @@ def frame_rgb(index: int, width: int, height: int) -> np.ndarray:
 def write_video(path: Path, *, size: tuple[int, int] = (64, 48), times_ms: list[int] | None = None,
                 frames: int = 12, audio: str | None = "aac", audio_seconds: float | None = None,
                 rotation: int = 0, options: dict[str, str] | None = None, codec: str = "libx264",
-                codec_options: dict[str, str] | None = None) -> Path:
+                codec_options: dict[str, str] | None = None, audio_rate: int = 16000) -> Path:
     """Write a test video. size: (width, height); times_ms: each frame's pts in milliseconds (VFR),
-    default 25 fps; audio: None, "aac", "pcm_s16le", "flac"... (a 440 Hz sine, mono 16 kHz);
+    default 25 fps; audio: None, "aac", "pcm_s16le", "flac"... (a 440 Hz sine, mono, ``audio_rate`` Hz);
     options: the muxer's; codec_options: the encoder's (libx264: ultrafast, no B-frames, by default)."""
     width, height = size
     times_ms = times_ms if times_ms is not None else [40 * i for i in range(frames)]
@@ -38,7 +38,7 @@ def write_video(path: Path, *, size: tuple[int, int] = (64, 48), times_ms: list[
     video.time_base = video.codec_context.time_base = Fraction(1, 1000)
     if rotation:
         video.set_display_rotation(rotation)
-    sound = out.add_stream(audio, rate=16000) if audio else None
+    sound = out.add_stream(audio, rate=audio_rate) if audio else None
     if sound is not None:
         sound.codec_context.layout = "mono"
     for index, ms in enumerate(times_ms):
@@ -48,7 +48,7 @@ def write_video(path: Path, *, size: tuple[int, int] = (64, 48), times_ms: list[
         out.mux(video.encode(frame))
     out.mux(video.encode(None))
     if sound is not None:
-        _write_sine(out, sound, audio_seconds or (times_ms[-1] + 40) / 1000)
+        _write_sine(out, sound, audio_seconds or (times_ms[-1] + 40) / 1000, audio_rate)
     out.close()
     return path
 
@@ -80,8 +80,7 @@ def decoded_times(path: Path) -> list[float]:
 
 
 def _write_sine(out: av.container.OutputContainer, stream: av.audio.stream.AudioStream,
-               seconds: float) -> None:
-    rate = 16000
+               seconds: float, rate: int = 16000) -> None:
     samples = np.sin(2 * np.pi * 440 * np.arange(int(seconds * rate)) / rate).astype(np.float32) * 0.3
     fmt = stream.codec_context.codec.audio_formats[0].name
     for start in range(0, len(samples), 1024):
@@ -145,3 +144,29 @@ def channel_spread(pixels: np.ndarray) -> float:
     """Mean over pixels of max(R, G, B) - min(R, G, B): ~0 for gray, large for saturated colour."""
     pixels = pixels.reshape(-1, 3).astype(np.int16)
     return float((pixels.max(axis=1) - pixels.min(axis=1)).mean())
+
+
+@dataclass
+class DecodedAlpha:
+    """A video with alpha read back: codec, profile, pix_fmt of the decoded frames, RGBA frames, times (s)."""
+
+    codec: str
+    profile: str | None
+    pix_fmt: str
+    frames: list[np.ndarray]
+    times: list[float]
+
+
+def read_alpha(path: Path) -> DecodedAlpha:
+    """Decode every video frame as uint8 [H, W, 4] RGBA. VP9 keeps its alpha in each block's side data,
+    which only the libvpx-vp9 decoder reads; ProRes 4444 decodes with FFmpeg's own decoder."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        name, profile, time_base = stream.codec_context.name, stream.codec_context.profile, stream.time_base
+        if name == "vp9":
+            decoder = av.CodecContext.create("libvpx-vp9", "r")
+            decoded = [f for packet in container.demux(stream) for f in decoder.decode(packet)]
+        else:
+            decoded = list(container.decode(stream))
+    return DecodedAlpha(name, profile, decoded[0].format.name, [f.to_ndarray(format="rgba") for f in decoded],
+                        [round(float(f.pts * time_base), 4) for f in decoded])

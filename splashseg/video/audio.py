@@ -1,9 +1,10 @@
-"""Carrying a video's audio streams into the output: copied packet for packet, or re-encoded to AAC.
+"""Carrying a video's audio streams into the output: copied packet for packet, or re-encoded.
 
 Audio is read by a second demuxer on the input file, so it can be interleaved with the video as the
 video is written (:meth:`AudioCarrier.write_until`) without holding either in memory. A stream is
 copied unchanged (no re-encoding, no quality loss) when the output container can hold its codec, and
-re-encoded to AAC otherwise (for example PCM from a MOV/AVI into MP4); :attr:`AudioCarrier.notes` says so.
+re-encoded otherwise: to AAC (for example PCM from a MOV/AVI into MP4), to Opus for WebM (which holds
+only Opus and Vorbis); :attr:`AudioCarrier.notes` says so.
 """
 
 from __future__ import annotations
@@ -22,8 +23,12 @@ COPYABLE_AUDIO: dict[str, frozenset[str] | None] = {
     "mp4": _MP4_AUDIO,
     "mov": _MP4_AUDIO | _PCM,
     "matroska": None,
+    "webm": frozenset({"opus", "vorbis"}),
 }
 FALLBACK_AUDIO_CODEC = "aac"
+FALLBACK_BY_CONTAINER = {"webm": "libopus"}  # else FALLBACK_AUDIO_CODEC
+_CODEC_NAMES = {"aac": "AAC", "libopus": "Opus"}
+_OPUS_RATES = (48000, 24000, 16000, 12000, 8000)  # the only rates Opus encodes; others resample to 48 kHz
 _DEFAULT_LAYOUTS = {1: "mono", 2: "stereo", 6: "5.1"}  # for inputs that give only a channel count (AVI)
 
 
@@ -73,9 +78,13 @@ class AudioCarrier:
         codec = stream.codec_context.name
         if can_copy(codec, container):
             return _Track(stream, output.add_stream_from_template(stream), encode=False)
+        encoder = FALLBACK_BY_CONTAINER.get(container, FALLBACK_AUDIO_CODEC)
         self.notes.append(f"audio stream #{stream.index} ({codec}) cannot go into {container} as is: "
-                          f"re-encoded to {FALLBACK_AUDIO_CODEC.upper()}")
-        target = output.add_stream(FALLBACK_AUDIO_CODEC, rate=stream.codec_context.sample_rate)
+                          f"re-encoded to {_CODEC_NAMES.get(encoder, encoder)}")
+        rate = stream.codec_context.sample_rate
+        if encoder == "libopus" and rate not in _OPUS_RATES:
+            rate = _OPUS_RATES[0]
+        target = output.add_stream(encoder, rate=rate)
         target.codec_context.layout = encoder_layout(stream.codec_context.layout)
         return _Track(stream, target, encode=True)
 

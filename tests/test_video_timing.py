@@ -95,6 +95,24 @@ def test_video_stream_without_frames(tmp_path):
         process_video(path, tmp_path / "out.mp4", keep_all, unchanged)
 
 
+def test_video_command_on_audio_only_file_names_its_stream(tmp_path):
+    from click.testing import CliRunner
+
+    from splashseg.cli import main
+
+    path = write_video(tmp_path / "song.mp4", frames=3)  # then keep only its audio
+    with av.open(str(path)) as source, av.open(str(tmp_path / "song.m4a"), "w") as out:
+        stream = out.add_stream_from_template(source.streams.audio[0])
+        for packet in source.demux(source.streams.audio[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                out.mux(packet)
+    result = CliRunner().invoke(main, ["video", str(tmp_path / "song.m4a"), "--out", str(tmp_path / "o.mp4"),
+                                       "--weights", "none", "--device", "cpu"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "song.m4a: no video stream (streams: audio aac)" in result.output
+
+
 def test_subtitles_named_mp4_lists_its_streams(tmp_path):
     path = tmp_path / "captions.mp4"
     path.write_text("1\n00:00:01,000 --> 00:00:02,000\nHello\n\n")

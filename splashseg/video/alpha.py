@@ -18,15 +18,16 @@ import av
 
 from ..errors import InputError
 
-# x264 preset name -> libvpx-vp9 ``cpu-used`` in ``good`` mode (0 slowest/best .. 5 fastest)
-_VP9_SPEED = {"ultrafast": 5, "superfast": 5, "veryfast": 4, "faster": 4, "fast": 3, "medium": 2, "slow": 1,
-              "slower": 0, "veryslow": 0}
+# x264 preset name -> libvpx-vp9 (deadline, cpu-used): "realtime" 6-8 is fastest, "good" 5 .. 0 slowest/best
+_VP9_SPEED = {"ultrafast": ("realtime", 8), "superfast": ("realtime", 7), "veryfast": ("realtime", 6),
+              "faster": ("good", 5), "fast": ("good", 4), "medium": ("good", 3), "slow": ("good", 2),
+              "slower": ("good", 1), "veryslow": ("good", 0)}
 
 
 def _vp9_options(crf: int, preset: str) -> dict[str, str]:
     """Constant quality (``crf`` on VP9's 0-63 scale, ``b`` 0), speed from the x264 preset name."""
-    return {"crf": str(crf), "b": "0", "deadline": "good", "cpu-used": str(_VP9_SPEED.get(preset, 2)),
-            "row-mt": "1"}
+    deadline, cpu_used = _VP9_SPEED.get(preset, _VP9_SPEED["medium"])
+    return {"crf": str(crf), "b": "0", "deadline": deadline, "cpu-used": str(cpu_used), "row-mt": "1"}
 
 
 def _prores_options(crf: int, preset: str) -> dict[str, str]:

@@ -147,7 +147,7 @@ def test_audio_only_file_has_no_video_stream(tmp_path):
         frame.sample_rate, frame.pts = 16000, 0
         out.mux(stream.encode(frame))
         out.mux(stream.encode(None))
-    with pytest.raises(InputError, match="no video stream"):
+    with pytest.raises(InputError, match=r"sound.m4a: no video stream \(streams: audio aac\)"):
         process_video(path, tmp_path / "out.mp4", left_half, SPLASH)
 
 

@@ -22,20 +22,23 @@ def frame_rgb(index: int, width: int, height: int) -> np.ndarray:
 
 def write_video(path: Path, *, size: tuple[int, int] = (64, 48), times_ms: list[int] | None = None,
                 frames: int = 12, audio: str | None = "aac", audio_seconds: float | None = None,
-                rotation: int = 0, options: dict[str, str] | None = None, codec: str = "libx264") -> Path:
+                rotation: int = 0, options: dict[str, str] | None = None, codec: str = "libx264",
+                codec_options: dict[str, str] | None = None, audio_rate: int = 16000) -> Path:
     """Write a test video. size: (width, height); times_ms: each frame's pts in milliseconds (VFR),
-    default 25 fps; audio: None, "aac", "pcm_s16le", "flac"... (a 440 Hz sine, mono 16 kHz)."""
+    default 25 fps; audio: None, "aac", "pcm_s16le", "flac"... (a 440 Hz sine, mono, ``audio_rate`` Hz);
+    options: the muxer's; codec_options: the encoder's (libx264: ultrafast, no B-frames, by default)."""
     width, height = size
     times_ms = times_ms if times_ms is not None else [40 * i for i in range(frames)]
     out = av.open(str(path), mode="w", options=options or {})
-    video = out.add_stream(codec, options={"preset": "ultrafast"} if codec == "libx264" else {})
+    default = {"preset": "ultrafast"} if codec == "libx264" else {}
+    video = out.add_stream(codec, options=codec_options if codec_options is not None else default)
     # yuv420p needs even sides: odd test sizes are written as 4:4:4 H.264
     video.width, video.height = width, height
     video.pix_fmt = "yuv420p" if width % 2 == 0 and height % 2 == 0 else "yuv444p"
     video.time_base = video.codec_context.time_base = Fraction(1, 1000)
     if rotation:
         video.set_display_rotation(rotation)
-    sound = out.add_stream(audio, rate=16000) if audio else None
+    sound = out.add_stream(audio, rate=audio_rate) if audio else None
     if sound is not None:
         sound.codec_context.layout = "mono"
     for index, ms in enumerate(times_ms):
@@ -45,14 +48,39 @@ def write_video(path: Path, *, size: tuple[int, int] = (64, 48), times_ms: list[
         out.mux(video.encode(frame))
     out.mux(video.encode(None))
     if sound is not None:
-        _write_sine(out, sound, audio_seconds or (times_ms[-1] + 40) / 1000)
+        _write_sine(out, sound, audio_seconds or (times_ms[-1] + 40) / 1000, audio_rate)
     out.close()
     return path
 
 
+def write_bframe_avi(path: Path, *, frames: int = 20, rate: int = 10, audio: str | None = "pcm_s16le") -> Path:
+    """H.264 with B-frames in AVI, as cameras and OpenCV write it: AVI stores no presentation times, so
+    the decoder hands out timestamps in decoding order (1, 3, 4, 2, ...). audio as in :func:`write_video`."""
+    out = av.open(str(path), mode="w", format="avi")
+    video = out.add_stream("libx264", rate=rate, options={"preset": "ultrafast", "bf": "2"})
+    video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+    sound = out.add_stream(audio, rate=16000) if audio else None
+    if sound is not None:
+        sound.codec_context.layout = "mono"
+    for index in range(frames):
+        frame = av.VideoFrame.from_ndarray(frame_rgb(index, 64, 48), format="rgb24")
+        frame.pts, frame.time_base = index, Fraction(1, rate)
+        out.mux(video.encode(frame))
+    out.mux(video.encode(None))
+    if sound is not None:
+        _write_sine(out, sound, frames / rate)
+    out.close()
+    return path
+
+
+def decoded_times(path: Path) -> list[float]:
+    """Every video frame's timestamp in seconds as PyAV decodes it (None where it has none), in order."""
+    with av.open(str(path)) as container:
+        return [None if f.pts is None else float(f.pts * f.time_base) for f in container.decode(video=0)]
+
+
 def _write_sine(out: av.container.OutputContainer, stream: av.audio.stream.AudioStream,
-               seconds: float) -> None:
-    rate = 16000
+               seconds: float, rate: int = 16000) -> None:
     samples = np.sin(2 * np.pi * 440 * np.arange(int(seconds * rate)) / rate).astype(np.float32) * 0.3
     fmt = stream.codec_context.codec.audio_formats[0].name
     for start in range(0, len(samples), 1024):
@@ -116,3 +144,29 @@ def channel_spread(pixels: np.ndarray) -> float:
     """Mean over pixels of max(R, G, B) - min(R, G, B): ~0 for gray, large for saturated colour."""
     pixels = pixels.reshape(-1, 3).astype(np.int16)
     return float((pixels.max(axis=1) - pixels.min(axis=1)).mean())
+
+
+@dataclass
+class DecodedAlpha:
+    """A video with alpha read back: codec, profile, pix_fmt of the decoded frames, RGBA frames, times (s)."""
+
+    codec: str
+    profile: str | None
+    pix_fmt: str
+    frames: list[np.ndarray]
+    times: list[float]
+
+
+def read_alpha(path: Path) -> DecodedAlpha:
+    """Decode every video frame as uint8 [H, W, 4] RGBA. VP9 keeps its alpha in each block's side data,
+    which only the libvpx-vp9 decoder reads; ProRes 4444 decodes with FFmpeg's own decoder."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        name, profile, time_base = stream.codec_context.name, stream.codec_context.profile, stream.time_base
+        if name == "vp9":
+            decoder = av.CodecContext.create("libvpx-vp9", "r")
+            decoded = [f for packet in container.demux(stream) for f in decoder.decode(packet)]
+        else:
+            decoded = list(container.decode(stream))
+    return DecodedAlpha(name, profile, decoded[0].format.name, [f.to_ndarray(format="rgba") for f in decoded],
+                        [round(float(f.pts * time_base), 4) for f in decoded])

@@ -2,7 +2,9 @@
 
 It knows nothing of the model: ``predict`` is any callable mapping a batch of frames to one result per
 frame (a ``Detections``, or simply a keep-mask), ``render(frame, result) -> frame`` draws it. Frames are
-``uint8`` [H, W, 3] **RGB** (torch tensors on ``device`` when one is given). Decoding runs in one
+``uint8`` [H, W, 3] **RGB** (torch tensors on ``device`` when one is given); with
+:attr:`EncoderSettings.alpha` render returns [H, W, 4] **RGBA** and the output keeps the alpha (.webm or
+.mov, see :mod:`.alpha`). Decoding runs in one
 thread, prediction and rendering in another, encoding in the calling thread; queues hold a few batches,
 so memory does not grow with the length of the video and frame order is kept.
 
@@ -22,6 +24,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..fsutil import atomic_path, refuse_overwrite
+from .alpha import check_alpha_encoder
 from .reader import DecodedFrame, VideoReader
 from .renderers import Render
 from .transfer import FrameTransfer, build_transfer, quarter_turns
@@ -168,17 +171,24 @@ class _Infer:
                     return
 
 
-def _check_paths(source: Path, target: Path, force: bool) -> str:
+def _check_output(source: Path, target: Path, encoder: EncoderSettings, force: bool) -> str:
+    """The muxer for ``target``; InputError for a target that is the input, exists (without ``force``),
+    has a suffix that cannot hold the output, or needs an encoder this FFmpeg lacks."""
     if source.resolve() == target.resolve():
         raise InputError(f"{target}: the output would overwrite the input; choose another --out")
     refuse_overwrite([target], force)
-    return container_for(target)
+    container = container_for(target, alpha=encoder.alpha)
+    if encoder.alpha:
+        check_alpha_encoder(container)
+    else:
+        check_encoder(encoder.codec)
+    return container
 
 
-def check_video_job(source: Path, target: Path, codec: str, force: bool) -> None:
-    """Everything :func:`process_video` would refuse, checked before a model is loaded: InputError."""
-    _check_paths(Path(source), Path(target), force)
-    check_encoder(codec)
+def check_video_job(source: Path, target: Path, codec: str, force: bool, *, alpha: bool = False) -> None:
+    """Everything :func:`process_video` would refuse, checked before a model is loaded: InputError.
+    alpha: the output will keep an alpha channel (``target`` must be .webm or .mov)."""
+    _check_output(Path(source), Path(target), EncoderSettings(codec=codec, alpha=alpha), force)
     VideoReader(Path(source)).close()
 
 
@@ -186,18 +196,19 @@ def process_video(source: Path, target: Path, predict: Predict, render: Render, 
                   encoder: EncoderSettings | None = None, options: PipelineOptions | None = None,
                   progress: Progress | None = None, force: bool = False,
                   follow: Follow | None = None) -> VideoReport:
-    """Read ``source``, ``render`` every frame with ``predict``'s result, write H.264 to ``target``.
+    """Read ``source``, ``render`` every frame with ``predict``'s result, write H.264 (or a format with
+    alpha, see :attr:`EncoderSettings.alpha`) to ``target``.
 
     predict: batch of frames (uint8 [H, W, 3] RGB, NumPy or torch on ``options.device``) -> one result
-    per frame. render: (frame, result) -> frame of the same size, type and colour order. follow: see
+    per frame. render: (frame, result) -> frame of the same size, type and colour order; RGBA
+    [H, W, 4] when ``encoder.alpha`` (a frame with the wrong channel count is a ValueError). follow: see
     :data:`Follow` (None: frames between keyframes reuse the keyframe's result).
     Raises InputError (unreadable input, no video stream, existing target without ``force``, bad
     suffix or encoder) before any work; anything raised later leaves nothing at ``target``.
     """
     source, target = Path(source), Path(target)
     encoder, options = encoder or EncoderSettings(), options or PipelineOptions()
-    container = _check_paths(source, target, force)
-    check_encoder(encoder.codec)
+    container = _check_output(source, target, encoder, force)
     started = time.perf_counter()
     with VideoReader(source) as reader:
         info = reader.info

@@ -1,7 +1,9 @@
 """From images to instances: the ``Predictor`` and its ``Detections``."""
 
 from .builder import PredictConfig, build_predictor
+from .coco_results import coco_results
 from .detections import Detections
 from .predictor import Predictor, class_ids_for, known_class_names
 
-__all__ = ["Detections", "PredictConfig", "Predictor", "build_predictor", "class_ids_for", "known_class_names"]
+__all__ = ["Detections", "PredictConfig", "Predictor", "build_predictor", "class_ids_for", "coco_results",
+           "known_class_names"]

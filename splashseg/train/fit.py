@@ -51,23 +51,7 @@ def fit(
     """
     for epoch in range(state.epoch + 1, config.epochs + 1):
         sampler.set_epoch(epoch)
-        with (
-            EpochProgress(reporter, epoch, config.epochs, len(sampler), lr=lambda: optimization.lr) as progress,
-            oom_guard(config.batch_size),
-        ):
-            stats = train_one_epoch(
-                model,
-                optimization.optimizer,
-                loader,
-                device=device,
-                scheduler=optimization.scheduler,
-                scaler=optimization.scaler,
-                amp=bool(config.amp),
-                clip_grad=config.clip_grad,
-                log_every=config.log_every,
-                epoch=epoch,
-                on_step=progress.step,
-            )
+        stats = _train_epoch(model, loader, optimization, epoch, config=config, device=device, reporter=reporter)
         result = None
         if val_data is not None and (epoch % config.eval_every == 0 or epoch == config.epochs):
             result = _evaluate(unwrap(model), val_data, config=config, device=device, info=info)
@@ -78,6 +62,36 @@ def fit(
         reporter.info(epoch_line(record, config.epochs))
         if on_epoch is not None and on_epoch(record) is False:
             break
+
+
+def _train_epoch(
+    model: nn.Module,
+    loader: DataLoader,
+    optimization: Optimization,
+    epoch: int,
+    *,
+    config: TrainConfig,
+    device: torch.device,
+    reporter: Reporter,
+) -> EpochStats:
+    """One pass over ``loader`` with a progress bar; out of memory becomes a :class:`RunFailure`."""
+    with (
+        EpochProgress(reporter, epoch, config.epochs, len(loader), lr=lambda: optimization.lr) as progress,
+        oom_guard(config.batch_size),
+    ):
+        return train_one_epoch(
+            model,
+            optimization.optimizer,
+            loader,
+            device=device,
+            scheduler=optimization.scheduler,
+            scaler=optimization.scaler,
+            amp=bool(config.amp),
+            clip_grad=config.clip_grad,
+            log_every=config.log_every,
+            epoch=epoch,
+            on_step=progress.step,
+        )
 
 
 def _evaluate(

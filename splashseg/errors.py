@@ -5,6 +5,12 @@ Library code raises these; only the CLI turns them into messages and exit codes.
 
 from __future__ import annotations
 
+import sys
+
+# What allocators say when they run out: CUDA ("CUDA out of memory"), the CPU ("DefaultCPUAllocator:
+# can't allocate memory"), cuDNN and cuBLAS ("... out of memory").
+OUT_OF_MEMORY_PHRASES = ("out of memory", "can't allocate memory")
+
 
 class SplashsegError(Exception):
     """Base class: a failure the user can act on, reported as one line without a traceback."""
@@ -30,3 +36,15 @@ class RunFailure(SplashsegError, RuntimeError):
 def describe_path(path: object) -> str:
     """Return a path formatted for an error message (quoted, so spaces and odd names stay visible)."""
     return f"'{path}'"
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` means memory ran out: ``MemoryError``, torch's ``OutOfMemoryError`` (CUDA), or an
+    error whose message is an allocator's failure (:data:`OUT_OF_MEMORY_PHRASES`). Needs no torch import."""
+    if isinstance(exc, MemoryError):
+        return True
+    torch = sys.modules.get("torch")  # loaded already if a torch allocation could have failed
+    if torch is not None and isinstance(exc, getattr(torch, "OutOfMemoryError", ())):
+        return True
+    text = str(exc).lower()
+    return any(phrase in text for phrase in OUT_OF_MEMORY_PHRASES)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from test_train_data import CLASSES, make_dataset, one_thread  # noqa: F401 (autouse fixture)
 
 from splashseg.cli import main
 from splashseg.data.coco import annotation_mask, load_split, mask_to_rle
+from splashseg.data.torch_dataset import CocoInstances
 from splashseg.models import load_model, save_checkpoint
+from splashseg.predict import Detections, coco_results
 from splashseg.train import coco_evaluate
 
 
@@ -64,6 +67,26 @@ def test_one_class_of_two_found_gives_half(dataset: Path) -> None:
     result = coco_evaluate(coco, _ground_truth_as_detections(coco, category=1))
     assert result.per_class["segm"] == pytest.approx({"square": 1.0, "disc": 0.0})
     assert result.metrics["segm"]["AP"] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("rounded", [False, True])
+def test_ground_truth_through_coco_results_scores_one(dataset: Path, rounded: bool) -> None:
+    """The encoder detect and evaluate share: xyxy boxes -> xywh, bool masks -> RLE, labels -> category ids."""
+    data = CocoInstances(dataset, "train")  # targets leave the crowd region out; image 0 has no objects
+    detections = []
+    for index in range(len(data)):
+        _, target = data[index]
+        masks = target["masks"].numpy().astype(bool)  # [N, H, W]
+        det = Detections(target["boxes"].numpy(), target["labels"].numpy(), np.ones(len(masks), np.float32),
+                         masks, [data.class_names[label - 1] for label in target["labels"].tolist()])
+        entries = coco_results(det, target["image_id"], category_of_label=data.category_of_label, rounded=rounded)
+        assert [e["category_name"] for e in entries] == det.names
+        detections += entries
+    assert len(detections) == sum(not a["iscrowd"] for a in data.coco["annotations"])
+    result = coco_evaluate(data.coco, detections)
+    for iou_type in ("bbox", "segm"):
+        assert result.metrics[iou_type]["AP"] == pytest.approx(1.0)
+        assert result.per_class[iou_type] == pytest.approx({name: 1.0 for name in CLASSES})
 
 
 @pytest.fixture(scope="module")

@@ -57,6 +57,19 @@ def test_batches_give_the_same_answer_as_single_images(trained):
         np.testing.assert_allclose(a.boxes, b.boxes, atol=1e-2)
 
 
+def test_float_images_in_zero_one_give_the_uint8_answer(trained):
+    """Evaluation passes float images in [0, 1] (its transforms' output); pictures are uint8 0-255."""
+    model, names = trained
+    image = read_image(sorted((EXAMPLES / "pictures").glob("*.png"))[0]).rgb
+    as_uint8 = torch.from_numpy(image.copy()).permute(2, 0, 1)  # [3, H, W] uint8
+    predictor = Predictor(model, names, conf=0.5)
+    from_uint8 = predictor.predict_tensors([as_uint8])[0].to_numpy()
+    from_float = predictor.predict_tensors([as_uint8.float() / 255])[0].to_numpy()
+    assert len(from_uint8) > 0 and len(from_float) == len(from_uint8)
+    np.testing.assert_allclose(from_float.boxes, from_uint8.boxes, atol=1e-2)
+    assert (from_float.masks != from_uint8.masks).mean() < 1e-3
+
+
 def test_agnostic_nms_keeps_one_detection_per_object(trained):
     model, names = trained
     images = [read_image(p).rgb for p in sorted((EXAMPLES / "pictures").glob("*.png"))]

@@ -11,15 +11,20 @@ import sys
 import time
 from pathlib import Path
 
+import click
 import pytest
 import torch
 from click.testing import CliRunner
 from test_train_data import make_dataset, one_thread  # noqa: F401 (autouse fixture)
 
 from splashseg.cli import main
-from splashseg.errors import RunFailure
+from splashseg.cli.train_cmds import FIELD_OF_PARAM
+from splashseg.cli.train_cmds import train as train_command
+from splashseg.errors import RunFailure, is_out_of_memory
 from splashseg.models import load_checkpoint
+from splashseg.train import TrainConfig
 from splashseg.train.oom import oom_guard
+from splashseg.train.optim import FREEZE, OPTIMIZERS, SCHEDULES
 
 SMALL = [
     "--model",
@@ -114,6 +119,39 @@ def test_out_of_memory_names_a_smaller_batch_size() -> None:
         raise RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 1 bytes")
     with pytest.raises(ValueError, match="other"), oom_guard(8):
         raise ValueError("other")
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB"), True),
+        (torch.OutOfMemoryError("no phrase, but the type says it"), True),
+        (MemoryError(), True),
+        (RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 1 bytes"), True),
+        (RuntimeError("CUDA error: out of memory"), True),
+        (RuntimeError("shape '[2, 3]' is invalid for input of size 5"), False),
+        (ValueError("other"), False),
+    ],
+)
+def test_one_out_of_memory_rule_for_training_and_the_cli(error: BaseException, expected: bool) -> None:
+    assert is_out_of_memory(error) is expected  # cli/errors.py and train/oom.py both ask this
+
+
+def test_train_options_take_choices_and_defaults_from_the_library() -> None:
+    params = {p.name: p for p in train_command.params}
+    choices = {name: list(p.type.choices) for name, p in params.items() if isinstance(p.type, click.Choice)}
+    assert choices["optimizer"] == list(OPTIMIZERS) and choices["schedule"] == list(SCHEDULES)
+    assert choices["freeze"] == list(FREEZE)
+    defaults = TrainConfig()
+    given = train_command.make_context("train", [], resilient_parsing=True).params  # nothing on the command line
+    with_defaults = {name: value for name, value in given.items() if value is not None}
+    assert {"epochs", "batch_size", "optimizer", "weights", "seed"} <= set(with_defaults)
+    for name, default in with_defaults.items():
+        field = FIELD_OF_PARAM.get(name, name)
+        if hasattr(defaults, field):
+            assert default == getattr(defaults, field), name
+    shown = CliRunner().invoke(main, ["train", "--help"]).output
+    assert f"[default: {defaults.epochs};" in shown and f"[default: {defaults.optimizer}]" in shown
 
 
 @pytest.mark.slow

@@ -11,10 +11,9 @@ from typing import Any
 import numpy as np
 
 from ..console import Reporter
-from ..data.coco import mask_to_rle
 from ..fsutil import ensure_dir, refuse_overwrite, write_text_atomic
-from ..images import LoadedImage, write_image
-from ..predict import Detections, Predictor
+from ..images import write_image
+from ..predict import Detections, Predictor, coco_results
 from ..render import draw_detections
 from .batches import ReadFailures, output_names, read_batches
 
@@ -27,20 +26,6 @@ class DetectJob:
     out: Path
     save_masks: bool = False
     force: bool = False
-
-
-def coco_results(image_id: int, image: LoadedImage, det: Detections) -> list[dict]:
-    """COCO results entries for one image: bbox ``[x, y, w, h]`` and RLE segmentation per instance."""
-    results = []
-    for i in range(len(det)):
-        x1, y1, x2, y2 = (float(v) for v in det.boxes[i])
-        results.append({
-            "image_id": image_id, "file_name": str(image.path), "width": image.width, "height": image.height,
-            "category_id": int(det.labels[i]), "category_name": det.names[i],
-            "bbox": [round(x1, 2), round(y1, 2), round(x2 - x1, 2), round(y2 - y1, 2)],
-            "score": round(float(det.scores[i]), 5), "segmentation": mask_to_rle(det.masks[i]),
-        })
-    return results
 
 
 def _save_masks(folder: Path, stem: str, det: Detections) -> None:
@@ -66,7 +51,8 @@ def run_detect(job: DetectJob, predictor: Predictor, reporter: Reporter) -> dict
                 write_image(out_path, draw_detections(image.rgb, det), format=image.format)
                 if job.save_masks:
                     _save_masks(ensure_dir(job.out / "masks"), out_path.stem, det)
-                results.extend(coco_results(len(per_image) + 1, image, det))
+                fields = {"file_name": str(image.path), "width": image.width, "height": image.height}
+                results.extend(coco_results(det, len(per_image) + 1, image_fields=fields, rounded=True))
                 per_image.append({"file": str(image.path), "output": str(out_path), "instances": len(det),
                                   "classes": dict(Counter(det.names))})
             bar.update(task, advance=len(batch))

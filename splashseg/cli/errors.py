@@ -8,7 +8,7 @@ import traceback
 
 import click
 
-from ..errors import SplashsegError
+from ..errors import SplashsegError, is_out_of_memory
 
 DEBUG_KEY = "splashseg.debug"
 
@@ -26,10 +26,6 @@ class CliError(click.ClickException):
 
 def debug_enabled(ctx: click.Context) -> bool:
     return bool(ctx.meta.get(DEBUG_KEY)) or os.environ.get("SPLASHSEG_DEBUG", "") not in ("", "0")
-
-
-def _out_of_memory(exc: BaseException) -> bool:
-    return isinstance(exc, MemoryError) or "out of memory" in str(exc).lower()
 
 
 class SplashsegGroup(click.Group):
@@ -60,7 +56,7 @@ class SplashsegGroup(click.Group):
         except Exception as exc:
             if debug_enabled(ctx):
                 raise
-            if _out_of_memory(exc):
+            if is_out_of_memory(exc):
                 raise CliError(f"out of memory ({str(exc).splitlines()[0][:200]}); "
                                "try a smaller --batch-size or --max-size", 1) from None
             where = traceback.extract_tb(exc.__traceback__)[-1]

@@ -5,6 +5,9 @@ from __future__ import annotations
 import click
 from click.core import ParameterSource
 
+from ..train.config import LR_PER_IMAGE, WEIGHT_DECAY, TrainConfig
+from ..train.optim import FREEZE, OPTIMIZERS, SCHEDULES
+from ..train.resume import RUNS_DIR
 from .options import model_options, output_options, reporter
 
 # CLI parameter name -> TrainConfig field (the rest have the same name; the others are not config).
@@ -21,6 +24,11 @@ def _set_by_user(ctx: click.Context) -> dict[str, object]:
     }
 
 
+def _by_optimizer(values: dict[str, float]) -> str:
+    """``{"sgd": 1e-4, "adamw": 0.05}`` -> ``"sgd 0.0001, adamw 0.05"`` for a ``[default: ...]``."""
+    return ", ".join(f"{name} {value:g}" for name, value in values.items())
+
+
 @click.command()
 @click.option(
     "--dataset",
@@ -28,34 +36,71 @@ def _set_by_user(ctx: click.Context) -> dict[str, object]:
     default=None,
     help="Canonical dataset folder (annotations/train.json, val.json, images/).",
 )
-@model_options(default_weights=None)
-@click.option("--epochs", type=click.IntRange(1), help="Epochs to train [default: 10].")
-@click.option("--batch-size", type=click.IntRange(1), help="Images per step and process [default: 2].")
+@model_options(default_weights=TrainConfig.weights)
+@click.option(
+    "--epochs", type=click.IntRange(1), default=TrainConfig.epochs, show_default=True, help="Epochs to train."
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1),
+    default=TrainConfig.batch_size,
+    show_default=True,
+    help="Images per step and process.",
+)
 @click.option(
     "--lr",
     type=click.FloatRange(0, min_open=True),
-    help="Peak learning rate [default: 0.0025 (sgd) or 0.00005 (adamw) per image in a step].",
+    show_default=f"per image in a step: {_by_optimizer(LR_PER_IMAGE)}",
+    help="Peak learning rate.",
 )
 @click.option(
-    "--optimizer", type=click.Choice(["sgd", "adamw"]), help="sgd (momentum 0.9) or adamw [default: sgd]."
+    "--optimizer",
+    type=click.Choice(list(OPTIMIZERS)),
+    default=TrainConfig.optimizer,
+    show_default=True,
+    help=f"sgd (momentum {TrainConfig.momentum}) or adamw.",
 )
 @click.option(
-    "--schedule", type=click.Choice(["cosine", "step"]), help="Learning-rate decay [default: cosine]."
+    "--schedule",
+    type=click.Choice(list(SCHEDULES)),
+    default=TrainConfig.schedule,
+    show_default=True,
+    help="Learning-rate decay.",
 )
-@click.option("--warmup-iters", type=click.IntRange(0), help="Linear warm-up iterations [default: 100].")
-@click.option("--weight-decay", type=click.FloatRange(0), help="[default: 1e-4 (sgd) or 0.05 (adamw)].")
 @click.option(
-    "--clip-grad", type=click.FloatRange(0), help="Clip the gradient norm to this (0: off) [default: 0]."
+    "--warmup-iters",
+    type=click.IntRange(0),
+    default=TrainConfig.warmup_iters,
+    show_default=True,
+    help="Linear warm-up iterations.",
+)
+@click.option(
+    "--weight-decay",
+    type=click.FloatRange(0),
+    show_default=_by_optimizer(WEIGHT_DECAY),
+    help="Weight decay.",
+)
+@click.option(
+    "--clip-grad",
+    type=click.FloatRange(0),
+    default=TrainConfig.clip_grad,
+    show_default=True,
+    help="Clip the gradient norm to this (0: off).",
 )
 @click.option(
     "--freeze",
-    type=click.Choice(["none", "backbone"]),
-    help="backbone: train only FPN and heads (Matterport's 'heads') [default: none].",
+    type=click.Choice(list(FREEZE)),
+    default=TrainConfig.freeze,
+    show_default=True,
+    help="backbone: train only FPN and heads (Matterport's 'heads').",
 )
 @click.option(
-    "--augment/--no-augment", default=None, help="Flip, scale jitter and colour changes [default: on]."
+    "--augment/--no-augment",
+    default=TrainConfig.augment,
+    show_default=True,
+    help="Flip, scale jitter and colour changes.",
 )
-@click.option("--amp/--no-amp", default=None, help="Mixed precision [default: on with CUDA].")
+@click.option("--amp/--no-amp", default=TrainConfig.amp, show_default="on with CUDA", help="Mixed precision.")
 @click.option(
     "--resume",
     is_flag=False,
@@ -64,9 +109,11 @@ def _set_by_user(ctx: click.Context) -> dict[str, object]:
     metavar="[RUN_OR_CKPT]",
     help="Continue a run: its folder or checkpoint (alone: --out RUN, or this dataset's newest run).",
 )
-@click.option("--seed", type=int, help="Seed of every random generator [default: 0].")
-@click.option("--workers", type=click.IntRange(0), help="Data-loading processes [default: 2].")
-@output_options("Run folder [default: runs/<dataset name>-<n>].")
+@click.option("--seed", type=int, default=TrainConfig.seed, show_default=True, help="Seed of every random generator.")
+@click.option(
+    "--workers", type=click.IntRange(0), default=TrainConfig.workers, show_default=True, help="Data-loading processes."
+)
+@output_options(f"Run folder [default: {RUNS_DIR}/<dataset name>-<n>].")
 @click.pass_context
 def train(ctx: click.Context, json_mode: bool, quiet: bool, **_options: object) -> None:
     """Fine-tune Mask R-CNN on a dataset made by annotate-import.
@@ -79,9 +126,8 @@ def train(ctx: click.Context, json_mode: bool, quiet: bool, **_options: object) 
         splashseg train --dataset balloons --weights coco --epochs 20 --out runs/balloon
         splashseg train --resume runs/balloon
     """
-    from ..train import TrainConfig
     from ..train import train as run_training
-    from ..train.tables import summary_table
+    from .train_tables import summary_table
 
     options = _set_by_user(ctx)
     if not options.get("dataset") and not options.get("resume"):
@@ -127,7 +173,7 @@ def evaluate(
     """
     from ..device import resolve_device
     from ..train import evaluate_weights
-    from ..train.tables import metrics_table, per_class_table
+    from .train_tables import metrics_table, per_class_table
 
     if not weights:
         raise click.UsageError("--weights PATH is required (a checkpoint written by splashseg train)")

@@ -14,6 +14,7 @@ from .detections import Detections, DeviceDetections
 
 IGNORED_NAMES = ("__background__", "N/A")
 AGNOSTIC_IOU = 0.7
+MASK_THRESHOLD = 0.5  # a pixel belongs to an instance where its soft-mask probability is above this
 
 
 def known_class_names(class_names: Sequence[str]) -> list[str]:
@@ -38,6 +39,11 @@ def _batches(items: Sequence, size: int) -> Iterator[Sequence]:
         yield items[start:start + size]
 
 
+def _model_input(image: torch.Tensor) -> torch.Tensor:
+    """RGB ``[3, H, W]`` uint8 0-255 -> float32 ``[0, 1]``; a float image is taken as already scaled."""
+    return image if image.is_floating_point() else image.float().div_(255.0)
+
+
 class Predictor:
     """Run a torchvision Mask R-CNN on batches of images.
 
@@ -49,7 +55,8 @@ class Predictor:
         class_ids: keep only these label ids (``None``: all).
         batch_size: images per forward pass.
         amp: autocast to float16 on CUDA (ignored on the CPU).
-        mask_threshold: soft-mask probability above which a pixel belongs to the instance.
+        mask_threshold: soft-mask probability above which a pixel belongs to the instance
+            (:data:`MASK_THRESHOLD`; detection, splash, video and evaluation all use it).
         agnostic_nms: also suppress boxes that overlap a better-scoring box of another class by more than
             ``AGNOSTIC_IOU`` (torchvision's own NMS only compares boxes of the same class).
         soft_masks: also return each instance's mask probabilities (``soft_masks``, float32 [N, H, W]), for
@@ -61,7 +68,7 @@ class Predictor:
 
     def __init__(self, model: nn.Module, class_names: Sequence[str], *, device: torch.device | str = "cpu",
                  conf: float = 0.5, class_ids: Sequence[int] | None = None, batch_size: int = 1,
-                 amp: bool = True, mask_threshold: float = 0.5, agnostic_nms: bool = False,
+                 amp: bool = True, mask_threshold: float = MASK_THRESHOLD, agnostic_nms: bool = False,
                  soft_masks: bool = False) -> None:
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()
@@ -86,7 +93,8 @@ class Predictor:
         return [det.to_numpy() for det in self.predict_tensors(tensors)]
 
     def predict_tensors(self, images: Sequence[torch.Tensor]) -> list[DeviceDetections]:
-        """images: RGB ``uint8 [3, H, W]`` tensors on any device. Results stay on the model's device."""
+        """images: RGB ``[3, H, W]`` tensors on any device, ``uint8`` in 0-255 or float in ``[0, 1]``
+        (as the evaluation transforms make them). Results stay on the model's device."""
         results: list[DeviceDetections] = []
         for batch in _batches(list(images), self.batch_size):
             results.extend(self._forward(batch))
@@ -94,7 +102,7 @@ class Predictor:
 
     @torch.inference_mode()
     def _forward(self, batch: Sequence[torch.Tensor]) -> list[DeviceDetections]:
-        inputs = [img.to(self.device, non_blocking=True).float().div_(255.0) for img in batch]  # [3, H, W] in [0, 1]
+        inputs = [_model_input(img.to(self.device, non_blocking=True)) for img in batch]  # [3, H, W] in [0, 1]
         with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.amp):
             outputs = self.model(inputs)
         return [self._to_detections(out, img.shape[-2:]) for out, img in zip(outputs, inputs, strict=True)]

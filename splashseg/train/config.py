@@ -11,9 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-OPTIMIZERS = ("sgd", "adamw")
-SCHEDULES = ("cosine", "step")
-FREEZE = ("none", "backbone")
+from .optim import FREEZE, OPTIMIZERS, SCHEDULES
 
 # Learning rate per image in a batch (summed over all processes), and weight decay, by optimizer.
 LR_PER_IMAGE = {"sgd": 0.0025, "adamw": 0.00005}

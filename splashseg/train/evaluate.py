@@ -1,6 +1,6 @@
 """COCO bbox and segm evaluation with pycocotools, from a model over a dataset or from a detections list.
 
-A detection is a dict in COCO results form::
+A detection is a dict in COCO results form (:func:`splashseg.predict.coco_results.coco_results`)::
 
     {"image_id": int, "category_id": int, "score": float,
      "bbox": [x, y, w, h] (pixels), "segmentation": compressed RLE {"size": [h, w], "counts": str}}
@@ -24,6 +24,8 @@ from torch.utils.data import DataLoader, Subset
 
 from ..data.torch_dataset import CocoInstances, collate
 from ..errors import InputError
+from ..models.loading import BACKGROUND
+from ..predict import Predictor, coco_results
 from .distributed import all_gather_objects, broadcast_object
 
 IOU_TYPES = ("bbox", "segm")
@@ -125,34 +127,6 @@ def coco_evaluate(gt: dict[str, Any], detections: list[dict[str, Any]]) -> EvalR
     return EvalResult(metrics, per_class, images=len(gt["images"]), detections=len(detections))
 
 
-def detections_from_output(
-    output: dict[str, torch.Tensor], image_id: int, category_of_label: dict[int, int]
-) -> list[dict[str, Any]]:
-    """One image's model output (boxes xyxy, labels, scores, masks float ``[N, 1, H, W]``) in COCO form."""
-    boxes = output["boxes"].float().cpu()
-    boxes[:, 2:] -= boxes[:, :2]  # xyxy -> xywh
-    masks = (output["masks"][:, 0] > 0.5).to(torch.uint8).cpu()  # [N, H, W]
-    # pycocotools wants Fortran order [H, W, N]: that is C order [N, W, H] transposed.
-    rles = (
-        mask_utils.encode(masks.transpose(1, 2).contiguous().numpy().transpose(2, 1, 0)) if len(masks) else []
-    )
-    detections = []
-    for box, label, score, rle in zip(
-        boxes.tolist(), output["labels"].tolist(), output["scores"].tolist(), rles, strict=True
-    ):
-        rle["counts"] = rle["counts"].decode("ascii")
-        detections.append(
-            {
-                "image_id": image_id,
-                "category_id": category_of_label[label],
-                "bbox": box,
-                "score": score,
-                "segmentation": rle,
-            }
-        )
-    return detections
-
-
 @torch.inference_mode()
 def predict_dataset(
     model: torch.nn.Module,
@@ -164,17 +138,22 @@ def predict_dataset(
     amp: bool = False,
     indices: list[int] | None = None,
 ) -> list[dict[str, Any]]:
-    """Run ``model`` (eval mode) over ``dataset`` (transforms must give float images) -> COCO detections."""
-    model.eval()
+    """Run ``model`` over ``dataset`` (RGB images, uint8 or float in ``[0, 1]``) -> COCO detections.
+
+    Inference goes through :class:`~splashseg.predict.Predictor` (mask threshold and all) with the
+    model's own score threshold, so every detection the model reports is scored, as COCO AP wants.
+    """
+    names = [BACKGROUND, *dataset.class_names]
+    conf = float(model.roi_heads.score_thresh)
+    predictor = Predictor(model, names, device=device, conf=conf, batch_size=batch_size, amp=amp)
     subset = Subset(dataset, indices if indices is not None else range(len(dataset)))
     loader = DataLoader(subset, batch_size=batch_size, shuffle=False, num_workers=workers, collate_fn=collate)
     detections: list[dict[str, Any]] = []
     for images, targets in loader:
-        images = [img.as_subclass(torch.Tensor).to(device, non_blocking=True) for img in images]
-        with torch.autocast(device.type, enabled=amp):
-            outputs = model(images)
-        for output, target in zip(outputs, targets, strict=True):
-            detections += detections_from_output(output, int(target["image_id"]), dataset.category_of_label)
+        found = predictor.predict_tensors([img.as_subclass(torch.Tensor) for img in images])
+        for det, target in zip(found, targets, strict=True):
+            image_id = int(target["image_id"])
+            detections += coco_results(det.to_numpy(), image_id, category_of_label=dataset.category_of_label)
     return detections
 
 
@@ -221,7 +200,6 @@ def evaluate_weights(
     """
     from ..data.transforms import build_transforms
     from ..models import load_model
-    from ..models.loading import BACKGROUND
 
     if weights in ("coco", "none"):
         raise InputError(

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import torch
 
-from ..errors import RunFailure
+from ..errors import RunFailure, is_out_of_memory
 
 
 @contextlib.contextmanager
@@ -21,15 +21,8 @@ def oom_guard(batch_size: int) -> Iterator[None]:
         raise RunFailure(oom_message(batch_size)) from None
 
 
-def is_out_of_memory(exc: BaseException) -> bool:
-    """CUDA's ``OutOfMemoryError``, or the CPU allocator's failure."""
-    text = str(exc).lower()
-    return isinstance(exc, (torch.OutOfMemoryError, MemoryError)) or (
-        isinstance(exc, RuntimeError) and ("out of memory" in text or "can't allocate memory" in text)
-    )
-
-
 def oom_message(batch_size: int) -> str:
+    """One line naming a smaller ``--batch-size`` (or, at 1, smaller input sizes) to try."""
     if batch_size > 1:
         return (
             f"out of memory while training with --batch-size {batch_size}; "

@@ -4,26 +4,26 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import torch
 from torch import nn
 
-
-def freeze(model: nn.Module, part: str) -> int:
-    """``part="backbone"``: stop training the backbone's body (its FPN still trains, as Matterport's
-    "heads"); ``"none"``: train everything that torchvision left trainable. Returns frozen tensor count."""
-    if part == "none":
-        return 0
-    body = model.backbone.body
-    count = 0
-    for param in body.parameters():
-        if param.requires_grad:
-            param.requires_grad_(False)
-            count += 1
-    return count
+# What ``--freeze`` stops training, by name: "backbone" is the backbone's body (its FPN still trains, as
+# Matterport's "heads"); "none" trains everything that torchvision left trainable.
+FREEZE: dict[str, Callable[[nn.Module], Iterable[nn.Parameter]]] = {
+    "none": lambda model: (),
+    "backbone": lambda model: model.backbone.body.parameters(),
+}
 
 
+def freeze(model: nn.Module, part: str) -> None:
+    """Stop training the parameters :data:`FREEZE` names for ``part`` (``requires_grad`` off, in place)."""
+    for param in FREEZE[part](model):
+        param.requires_grad_(False)
+
+
+# Optimizers by ``--optimizer`` name: (parameters, lr, weight_decay, momentum) -> optimizer.
 OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
     "sgd": lambda params, lr, weight_decay, momentum: torch.optim.SGD(
         params, lr=lr, momentum=momentum, weight_decay=weight_decay
@@ -37,9 +37,22 @@ OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
 def build_optimizer(
     model: nn.Module, name: str, *, lr: float, weight_decay: float, momentum: float = 0.9
 ) -> torch.optim.Optimizer:
-    """``name`` (``sgd`` with momentum, or ``adamw``) over the parameters that require gradients."""
+    """:data:`OPTIMIZERS` ``name`` (``sgd`` with momentum, or ``adamw``) over the parameters that train."""
     params = [p for p in model.parameters() if p.requires_grad]
     return OPTIMIZERS[name](params, lr=lr, weight_decay=weight_decay, momentum=momentum)
+
+
+def _cosine_decay(progress: float, steps: tuple[float, ...], gamma: float) -> float:
+    return 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def _step_decay(progress: float, steps: tuple[float, ...], gamma: float) -> float:
+    return gamma ** bisect.bisect_right(list(steps), progress)
+
+
+# Learning-rate decay by ``--schedule`` name: (fraction of the run done, step fractions, gamma) -> factor.
+ScheduleDecay = Callable[[float, tuple[float, ...], float], float]
+SCHEDULES: dict[str, ScheduleDecay] = {"cosine": _cosine_decay, "step": _step_decay}
 
 
 def lr_factor(
@@ -54,19 +67,15 @@ def lr_factor(
 ) -> float:
     """Multiplier of the base learning rate at ``iteration`` (0-based) of ``total_iters``.
 
-    Linear warm-up from ``warmup_factor`` to 1 over ``warmup_iters``, times ``cosine`` decay to 0 or a
-    ``step`` decay by ``gamma`` at each fraction in ``steps`` of the run.
+    Linear warm-up from ``warmup_factor`` to 1 over ``warmup_iters``, times the :data:`SCHEDULES` decay:
+    ``cosine`` to 0, or ``step`` by ``gamma`` at each fraction in ``steps`` of the run.
     """
     warm = 1.0
     if iteration < warmup_iters:
         alpha = iteration / warmup_iters
         warm = warmup_factor * (1 - alpha) + alpha
     progress = min(iteration / max(total_iters, 1), 1.0)
-    if schedule == "cosine":
-        decay = 0.5 * (1 + math.cos(math.pi * progress))
-    else:
-        decay = gamma ** bisect.bisect_right(list(steps), progress)
-    return warm * decay
+    return warm * SCHEDULES[schedule](progress, tuple(steps), gamma)
 
 
 def build_scheduler(

@@ -7,7 +7,7 @@ float, bool, None (NumPy's and Python's RNG states are converted to tensors and 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +71,20 @@ class RunState:
 
     epoch: int = 0
     best: float | None = None
-    history: list[dict[str, Any]] | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    def add_epoch(self, record: dict[str, Any]) -> bool:
+        """Count the epoch whose metrics ``record`` is; return whether its segm AP is the best so far
+        (an evaluated epoch without one counts as 0; an epoch without evaluation never improves)."""
+        self.epoch = record["epoch"]
+        self.history.append(record)
+        if "segm_AP" not in record:
+            return False
+        ap = record["segm_AP"] or 0.0
+        improved = self.best is None or ap > self.best
+        if improved:
+            self.best = ap
+        return improved
 
 
 def save_training_checkpoint(
@@ -95,7 +108,7 @@ def save_training_checkpoint(
         scaler=scaler.state_dict(),
         epoch=state.epoch,
         best=state.best,
-        history=state.history or [],
+        history=state.history,
         rng=rng_state(),
         config=config,
     )

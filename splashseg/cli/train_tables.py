@@ -1,11 +1,11 @@
-"""Rich tables of evaluation results and training summaries (for the CLI)."""
+"""Rich tables of what ``train`` and ``evaluate`` return (:class:`TrainSummary`, :class:`EvalResult`)."""
 
 from __future__ import annotations
 
 from rich.table import Table
 
-from .evaluate import METRICS, EvalResult
-from .run import TrainSummary
+from ..train import EvalResult, TrainSummary
+from ..train.evaluate import METRICS
 
 
 def _fmt(value: float | None) -> str:

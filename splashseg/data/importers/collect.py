@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...errors import InputError
-from .detect import detect_format, find_annotation_files, parse_annotations, read_json, split_of
+from .formats import find_annotation_files, parse_annotations, read_json, recognise_format, split_of
 from .records import ParsedFile
 from .report import ImportReport
 
@@ -27,7 +27,7 @@ def _parse_folder(
         except InputError as exc:
             report.skip("file", "unreadable JSON file", f"{path} ({str(exc).split(': ', 1)[-1][:80]})")
             continue
-        if detect_format(data) is None:
+        if recognise_format(data) is None:
             report.note(f"ignored {path}: not a VIA, COCO or LabelMe annotation file")
             continue
         try:

@@ -76,7 +76,7 @@ class ImageRecord:
 class ParsedFile:
     """A parsed annotation file: its images, and what the parser learnt about classes.
 
-    format: the detected format name (``"via2-export"``, ``"coco"``...).
+    format: the recognised format name (``"via2-export"``, ``"coco"``...).
     class_options: for VIA, attribute name -> option names of choice attributes (dropdown, radio,
         checkbox); used to find the class attribute.
     categories: for COCO, the declared category names in id order, and ``category_ids`` name -> ids.

@@ -58,7 +58,7 @@ def read_json(path: Path) -> Any:
         raise InputError(f"{path}: not valid JSON ({str(exc)[:120]})") from None
 
 
-def detect_format(data: Any) -> str | None:
+def recognise_format(data: Any) -> str | None:
     """The name in :data:`FORMATS` of the first format ``data`` looks like, or ``None``."""
     for name, (_, recognise, _) in FORMATS.items():
         if recognise(data):
@@ -71,7 +71,7 @@ def parse_annotations(data: Any, path: Path, base_dir: Path, family: str, report
 
     Raises :class:`InputError` when the value is no known format or not of the forced ``family``.
     """
-    name = detect_format(data)
+    name = recognise_format(data)
     if name is None:
         raise InputError(f"{path}: not a VIA, COCO or LabelMe annotation file")
     if family not in ("auto", FORMATS[name][0]):

@@ -65,7 +65,7 @@ def annotate_import(
         splashseg annotate-import balloon/ --out data/balloon
     """
     from ..data.importers import ImportConfig, import_annotations
-    from ..data.importers.tables import counts_table, skipped_table
+    from .tables import counts_table, skipped_table
 
     if out is None:
         raise click.UsageError("--out DATASET is required")
@@ -144,7 +144,8 @@ def inspect(
     Example:
         splashseg inspect data/balloon --count 4 --out inspect/
     """
-    from ..data.inspect import InspectConfig, inspect_dataset, statistics_table
+    from ..data.inspect import InspectConfig, inspect_dataset
+    from .tables import statistics_table
 
     report = reporter(json_mode, quiet)
     config = InspectConfig(

@@ -119,7 +119,14 @@ def parse_coco(data: Any, path: Path, base_dir: Path, report: ImportReport) -> P
             report.skip("image", "duplicate COCO image id", f"{path.name}: id {parsed[0]}")
         elif parsed is not None:
             images[parsed[0]] = parsed[1]
+    seen: set[Any] = set()
     for index, entry in enumerate(data["annotations"]):
+        annotation_id = entry.get("id") if isinstance(entry, dict) else None
+        if _is_id(annotation_id) and annotation_id in seen:
+            where = f"{path.name}: annotation {annotation_id}"
+            report.skip("region", "duplicate COCO annotation id (the first is kept)", where)
+            continue
+        seen.add(annotation_id)
         _annotation(entry, index, path, images, names, report)
     ids: dict[str, list[int]] = {}
     for category_id, name in names.items():

@@ -5,11 +5,15 @@ from __future__ import annotations
 import copy
 import json
 import math
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_import_property import json_values, mutate
 from test_train_data import CLASSES, make_dataset, one_thread  # noqa: F401 (autouse fixture)
 
 from splashseg.cli import main
@@ -169,3 +173,59 @@ def test_every_problem_is_counted_and_a_clean_dataset_passes(clean: Path) -> Non
 
 def test_empty_split_is_valid_for_the_checks(tmp_path: Path) -> None:
     validate_coco({"images": [], "annotations": [], "categories": []}, "x.json")
+
+
+# --- property: whatever validate_coco accepts, the readers take without crashing ---------------------
+CANONICAL: dict[str, Any] = {
+    "images": [
+        {"id": 1, "file_name": "a.png", "width": 16, "height": 12},
+        {"id": 2, "file_name": "b.png", "width": 16, "height": 12},
+    ],
+    "annotations": [
+        {"id": 1, "image_id": 1, "category_id": 1, "segmentation": [[1, 1, 9, 1, 9, 9]],
+         "bbox": [1, 1, 8, 8], "area": 32.0, "iscrowd": 0},
+        {"id": 2, "image_id": 1, "category_id": 2, "segmentation": {"size": [12, 16], "counts": "i32:0_1"},
+         "bbox": [10, 1, 2, 2], "area": 4.0, "iscrowd": 1},
+    ],
+    "categories": [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}],
+}
+
+
+def _read_everything(coco: dict[str, Any]) -> None:
+    """Open ``coco`` as a dataset beside real pictures, build every target, and score it against itself."""
+    from PIL import Image
+
+    from splashseg.data.coco import annotation_mask, mask_to_rle
+    from splashseg.train import coco_evaluate
+
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "images").mkdir()
+        (root / "annotations").mkdir()
+        for name in ("a.png", "b.png"):
+            Image.new("RGB", (16, 12), (90, 90, 90)).save(root / "images" / name)
+        (root / "annotations" / "train.json").write_text(json.dumps(coco))
+        try:
+            data = CocoInstances(root, "train")
+            for index in range(len(data)):
+                data[index]
+        except InputError:
+            return
+        sizes = {im["id"]: (im["height"], im["width"]) for im in data.coco["images"]}
+        detections = [
+            {"image_id": a["image_id"], "category_id": a["category_id"], "bbox": a["bbox"], "score": 1.0,
+             "segmentation": mask_to_rle(annotation_mask(a, *sizes[a["image_id"]]))}
+            for a in data.coco["annotations"]
+        ]
+        coco_evaluate(data.coco, detections)
+
+
+def test_canonical_template_is_read_and_scored() -> None:
+    validate_coco(CANONICAL, "t.json")
+    _read_everything(CANONICAL)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(0, 8), max_size=5), json_values)
+def test_mutated_datasets_are_read_or_refused_with_input_error(path: list[int], value: Any) -> None:
+    _read_everything(mutate(CANONICAL, path, value))

@@ -126,7 +126,8 @@ def parse_coco(data: Any, path: Path, base_dir: Path, report: ImportReport) -> P
             where = f"{path.name}: annotation {annotation_id}"
             report.skip("region", "duplicate COCO annotation id (the first is kept)", where)
             continue
-        seen.add(annotation_id)
+        if _is_id(annotation_id):
+            seen.add(annotation_id)
         _annotation(entry, index, path, images, names, report)
     ids: dict[str, list[int]] = {}
     for category_id, name in names.items():

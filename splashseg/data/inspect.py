@@ -129,10 +129,22 @@ def render_pictures(config: InspectConfig, cocos: dict[str, dict[str, Any]], out
     return targets
 
 
+def present_splits(dataset: Path) -> list[str]:
+    """The splits of ``dataset`` that have an annotation file; :class:`InputError` when there is none."""
+    present = [s for s in SPLITS if annotation_path(dataset, s).is_file()]
+    if present:
+        return present
+    others = sorted(p.name for p in (dataset / "annotations").glob("*.json"))
+    if others:
+        raise InputError(
+            f"{dataset / 'annotations'}: no {', '.join(f'{s}.json' for s in SPLITS)} (found {', '.join(others)})"
+        )
+    raise InputError(f"not a dataset: {dataset} (no annotations/*.json; make one with splashseg annotate-import)")
+
+
 def inspect_dataset(config: InspectConfig) -> InspectResult:
     """Statistics per split (and ``"all"``) plus sample pictures in ``config.out`` (``DATASET/inspect``)."""
-    present = [s for s in SPLITS if annotation_path(config.dataset, s).is_file()]
-    splits = config.splits or present
+    splits = config.splits or present_splits(Path(config.dataset))
     cocos = {split: load_split(config.dataset, split) for split in splits}
     stats = {split: split_statistics(coco) for split, coco in cocos.items()}
     if len(cocos) > 1:

@@ -127,3 +127,18 @@ def test_coco_bad_rle_counts_skipped(tmp_path: Path) -> None:
     assert len(result["train"]["annotations"]) == 1
     found = reasons(result["report"])
     assert found["malformed RLE counts"] + found.get("RLE counts do not cover the image", 0) == 2
+
+
+def test_duplicate_annotation_ids_are_reported_not_imported_twice(tmp_path: Path) -> None:
+    images = [{"id": 1, "file_name": "a.jpg", "width": 64, "height": 48}]
+    first = {"id": 7, "image_id": 1, "category_id": 1, "segmentation": [square(2, 2, 10)]}
+    annotations = [first, dict(first), {**first, "segmentation": [square(30, 2, 5)]}, {**first, "id": 8}]
+    source = write_coco(tmp_path / "src", images, annotations, [{"id": 1, "name": "x"}])
+    result = imported([source], tmp_path, val_fraction=0)
+    assert len(result["train"]["annotations"]) == 2  # id 7 once (the first), id 8
+    assert result["train"]["annotations"][0]["segmentation"] == [square(2, 2, 10)]
+    assert reasons(result["report"])["duplicate COCO annotation id (the first is kept)"] == 2
+    out = tmp_path / "ds"
+    cli = CliRunner().invoke(main, ["annotate-import", str(source), "--out", str(out), "--val-fraction", "0"])
+    assert cli.exit_code == 0 and "duplicate COCO annotation id" in cli.output
+    assert len(load_split(out, "train")["annotations"]) == 2

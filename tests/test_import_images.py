@@ -130,7 +130,6 @@ def test_images_option_and_unrelated_json(tmp_path: Path) -> None:
     folder = tmp_path / "ann"
     write_via_export(folder, {"a.jpg": balloon_regions()}, make_images=False)
     write_json(folder / "settings.json", {"theme": "dark"})
-    (folder / "broken.json").write_text("{not json")
     out = tmp_path / "ds"
     result = CliRunner().invoke(
         main,
@@ -139,8 +138,44 @@ def test_images_option_and_unrelated_json(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     report = json.loads((out / "import-report.json").read_text())
     assert any("settings.json" in note for note in report["notes"])
-    assert any(row["reason"] == "unreadable JSON file" for row in report["skipped_summary"])
     assert load_split(out, "train")["images"][0]["file_name"] == "a.jpg"
+
+
+@pytest.mark.parametrize("flags", [[], ["-q"], ["--json"]])
+def test_a_split_file_that_cannot_be_parsed_is_an_error_not_a_skipped_split(tmp_path: Path, flags: list[str]) -> None:
+    source = tmp_path / "src"
+    write_via_export(source / "train", {"a.jpg": balloon_regions()})
+    broken = write_via_export(source / "val", {"b.jpg": balloon_regions()})
+    broken.write_text(broken.read_text()[:-20])  # truncated JSON
+    out = tmp_path / "ds"
+    result = CliRunner().invoke(main, ["annotate-import", str(source), "--out", str(out), *flags])
+    assert result.exit_code == 2, result.output
+    assert f"{broken}: not valid JSON" in result.output and "Traceback" not in result.output
+    assert not (out / "annotations").exists()
+
+
+def test_a_recognised_file_malformed_as_its_format_is_an_error_in_a_folder(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    write_via_export(source, {"a.jpg": balloon_regions()})
+    write_json(source / "project.json", {"_via_settings": {}, "_via_img_metadata": []})
+    result = CliRunner().invoke(main, ["annotate-import", str(source), "--out", str(tmp_path / "ds")])
+    assert result.exit_code == 2 and "project.json: VIA image metadata is not an object" in result.output
+
+
+def test_format_option_leaves_other_formats_in_a_folder_out_with_a_note(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    write_via_export(source, {"a.jpg": balloon_regions()})
+    images = [{"id": 1, "file_name": "b.jpg", "width": 64, "height": 48}]
+    annotations = [{"id": 1, "image_id": 1, "category_id": 1, "segmentation": [[2, 2, 20, 2, 20, 20]]}]
+    write_coco(source, images, annotations, [{"id": 1, "name": "kite"}])
+    out = tmp_path / "ds"
+    result = CliRunner().invoke(
+        main, ["annotate-import", str(source), "--format", "coco", "--out", str(out), "--val-fraction", "0"]
+    )
+    assert result.exit_code == 0, result.output
+    assert [im["file_name"] for im in load_split(out, "train")["images"]] == ["b.jpg"]
+    notes = json.loads((out / "import-report.json").read_text())["notes"]
+    assert any("via_region_data.json: a via-export file, not --format coco" in note for note in notes)
 
 
 def test_explicit_non_annotation_file_is_an_error(tmp_path: Path) -> None:

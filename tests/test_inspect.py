@@ -106,3 +106,22 @@ def test_render_sample_draws_masks_boxes_and_labels(dataset: Path) -> None:
     assert (drawn[330, 380] == 240).all()  # untouched outside every object
     first, second = drawn[150, 150], drawn[20 * 3, 110 * 3]
     assert not np.array_equal(first, second)  # distinct colours per instance
+
+
+def test_inspect_refuses_a_folder_that_is_no_dataset(tmp_path: Path) -> None:
+    pictures = tmp_path / "pictures"
+    write_image(pictures / "a.jpg")
+    write_image(pictures / "b.jpg")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for folder in (pictures, empty):
+        result = CliRunner().invoke(main, ["inspect", str(folder), "--json"])
+        assert result.exit_code == 2, result.output
+        assert f"not a dataset: {folder} (no annotations/*.json; make one with splashseg annotate-import)" in (
+            result.output
+        )
+        assert result.stdout == "" and not (folder / "inspect").exists()
+    (empty / "annotations").mkdir()
+    (empty / "annotations" / "mine.json").write_text("{}")
+    result = CliRunner().invoke(main, ["inspect", str(empty)])
+    assert result.exit_code == 2 and "no train.json, val.json, test.json (found mine.json)" in result.output

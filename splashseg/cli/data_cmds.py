@@ -22,9 +22,11 @@ from .options import output_options, reporter
 )
 @click.option(
     "--images",
-    "images_dir",
+    "images_dirs",
+    multiple=True,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Folder holding the images when they are not beside the annotation files.",
+    help="Folder holding the images when they are not beside the annotation files (repeatable; searched "
+    "in order, before the annotation file's folder and its split folders such as val2017/).",
 )
 @click.option(
     "--class-key", default=None, help="region_attributes key that names the class [default: found]."
@@ -44,7 +46,7 @@ from .options import output_options, reporter
 def annotate_import(
     sources: tuple[Path, ...],
     format_: str,
-    images_dir: Path | None,
+    images_dirs: tuple[Path, ...],
     class_key: str | None,
     default_class: str,
     val_fraction: float,
@@ -57,7 +59,9 @@ def annotate_import(
     """Import VIA, COCO or LabelMe annotations into one COCO dataset.
 
     SOURCES are annotation files or folders (searched for them; train/, val/ and test/ subfolders keep
-    their split). Writes DATASET/annotations/{train,val}.json, DATASET/images/ and
+    their split, as do file names like instances_val2017.json). Images are looked for beside each
+    annotation file, in --images folders, and in the COCO layout (ROOT/annotations/instances_val2017.json
+    with pictures in ROOT/val2017/). Writes DATASET/annotations/{train,val}.json, DATASET/images/ and
     DATASET/import-report.json, and prints what was imported and what was skipped and why.
 
     \b
@@ -65,7 +69,7 @@ def annotate_import(
         splashseg annotate-import balloon/ --out data/balloon
     """
     from ..data.importers import ImportConfig, import_annotations
-    from ..data.importers.tables import counts_table, skipped_table
+    from .tables import counts_table, skipped_table
 
     if out is None:
         raise click.UsageError("--out DATASET is required")
@@ -74,7 +78,7 @@ def annotate_import(
         sources=list(sources),
         out=Path(out),
         format=format_,
-        images_dir=images_dir,
+        images_dirs=list(images_dirs),
         class_key=class_key,
         default_class=default_class,
         val_fraction=val_fraction,
@@ -144,7 +148,8 @@ def inspect(
     Example:
         splashseg inspect data/balloon --count 4 --out inspect/
     """
-    from ..data.inspect import InspectConfig, inspect_dataset, statistics_table
+    from ..data.inspect import InspectConfig, inspect_dataset
+    from .tables import statistics_table
 
     report = reporter(json_mode, quiet)
     config = InspectConfig(

@@ -21,6 +21,7 @@ import numpy as np
 from pycocotools import mask as mask_utils
 
 from ..errors import InputError
+from .validate import validate_coco
 
 SPLITS = ("train", "val", "test")
 
@@ -38,7 +39,9 @@ def images_dir(dataset: Path) -> Path:
 def load_split(dataset: Path, split: str) -> dict[str, Any]:
     """Read one split of a canonical dataset as a COCO dict.
 
-    Raises :class:`InputError` when the dataset, the split file or its structure is missing.
+    Raises :class:`InputError` when the dataset or the split file is missing, or the file breaks an
+    invariant the readers rely on (:func:`splashseg.data.validate.validate_coco`: unknown category or
+    image ids, duplicate ids, bad boxes or segmentations, NaN...).
     """
     dataset = Path(dataset)
     if not dataset.is_dir():
@@ -50,11 +53,9 @@ def load_split(dataset: Path, split: str) -> dict[str, Any]:
         raise InputError(f"{path}: no annotations for split '{split}'{hint}")
     try:
         coco = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a readable JSON file ({exc})") from None
-    if not isinstance(coco, dict) or not all(isinstance(coco.get(k), list) for k in ("images", "annotations",
-                                                                                      "categories")):
-        raise InputError(f"{path}: not a COCO instances file (needs images, annotations, categories lists)")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise InputError(f"{path}: not a readable JSON file ({str(exc)[:120]})") from None
+    validate_coco(coco, path)
     return coco
 
 

@@ -1,12 +1,12 @@
 """``inspect``: statistics of a canonical dataset and pictures of annotated samples.
 
-Pictures are RGB ``uint8 [H, W, 3]`` with each instance's mask tinted in its own colour and outlined,
-its box drawn, and its class name on an opaque label (readable on light and dark images).
+Pictures are drawn with detect's overlay (:func:`splashseg.render.draw_detections`): each instance's mask
+tinted in its own colour and outlined, its box drawn, and its class name on an opaque label. Statistics
+are plain dicts; the CLI renders them as a table.
 """
 
 from __future__ import annotations
 
-import colorsys
 import math
 import random
 import statistics
@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
-from rich.table import Table
 
 from ..errors import InputError
 from ..fsutil import ensure_dir, refuse_overwrite
 from ..images import read_image, write_image
+from ..render.overlay import Instances, draw_detections
 from .coco import SPLITS, annotation_mask, annotation_path, images_dir, load_split
 
 SMALL_AREA, LARGE_AREA = 32**2, 96**2  # COCO's object-size thresholds in pixels
@@ -74,56 +73,25 @@ def split_statistics(coco: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def instance_colors(count: int) -> list[tuple[int, int, int]]:
-    """``count`` distinct bright RGB colours (hues spread by the golden ratio)."""
-    hues = [(i * 0.618033988749895) % 1.0 for i in range(count)]
-    return [tuple(int(255 * c) for c in colorsys.hsv_to_rgb(h, 0.85, 0.95)) for h in hues]
-
-
-def _draw_label(
-    canvas: np.ndarray, text: str, x: int, y: int, color: tuple[int, int, int], scale: float
-) -> None:
-    """Opaque label box in ``color`` with black or white text, whichever contrasts (canvas is RGB)."""
-    thickness = max(1, round(scale * 2))
-    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
-    height, width = canvas.shape[:2]
-    x = min(max(0, x), max(0, width - tw - 4))
-    y = max(th + base + 4, y)  # keep the label inside the picture
-    cv2.rectangle(canvas, (x, y - th - base - 4), (x + tw + 4, y), color, -1)
-    luminance = 0.299 * color[0] + 0.587 * color[1] + 0.114 * color[2]
-    ink = (0, 0, 0) if luminance > 140 else (255, 255, 255)
-    cv2.putText(
-        canvas, text, (x + 2, y - base - 2), cv2.FONT_HERSHEY_SIMPLEX, scale, ink, thickness, cv2.LINE_AA
-    )
-
-
 def render_sample(rgb: np.ndarray, annotations: list[dict[str, Any]], names: dict[int, str]) -> np.ndarray:
-    """Draw masks (tinted, outlined), boxes and class names on an RGB ``uint8 [H, W, 3]`` image.
+    """Draw annotations on an RGB ``uint8 [H, W, 3]`` image with detect's overlay (masks, boxes, names).
 
-    Images whose longer side is under ``MIN_PICTURE_SIDE`` are enlarged (nearest neighbour) first.
-    Returns a new RGB ``uint8`` array.
+    Images whose longer side is under ``MIN_PICTURE_SIDE`` are enlarged (nearest neighbour) first, so
+    labels stay legible. Returns a new RGB ``uint8`` array.
     """
     height, width = rgb.shape[:2]
     zoom = max(1, math.ceil(MIN_PICTURE_SIDE / max(height, width)))
-    canvas = (
-        cv2.resize(rgb, (width * zoom, height * zoom), interpolation=cv2.INTER_NEAREST) if zoom > 1 else rgb
-    )
-    canvas = canvas.copy()
-    line = max(1, round(max(canvas.shape[:2]) / 300))
-    scale = max(0.4, max(canvas.shape[:2]) / 900)
-    for annotation, color in zip(annotations, instance_colors(len(annotations)), strict=True):
-        mask = annotation_mask(annotation, height, width).astype(np.uint8)  # [H, W]
-        if zoom > 1:
-            mask = cv2.resize(mask, (width * zoom, height * zoom), interpolation=cv2.INTER_NEAREST)
-        tint = np.array(color, dtype=np.float32)
-        region = mask.astype(bool)
-        canvas[region] = (canvas[region] * (1 - MASK_OPACITY) + tint * MASK_OPACITY).astype(np.uint8)
-        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        cv2.drawContours(canvas, contours, -1, color, line)
-        x, y, w, h = (float(v) * zoom for v in annotation["bbox"])
-        cv2.rectangle(canvas, (round(x), round(y)), (round(x + w), round(y + h)), color, line)
-        _draw_label(canvas, names.get(annotation["category_id"], "?"), round(x), round(y), color, scale)
-    return canvas
+    masks = np.zeros((len(annotations), height, width), dtype=bool)  # [N, H, W]
+    for i, annotation in enumerate(annotations):
+        masks[i] = annotation_mask(annotation, height, width)
+    boxes = np.array([a["bbox"] for a in annotations], dtype=np.float64).reshape(-1, 4)  # [N, 4] x, y, w, h
+    boxes[:, 2:] += boxes[:, :2]  # -> x1, y1, x2, y2
+    if zoom > 1:
+        rgb = rgb.repeat(zoom, axis=0).repeat(zoom, axis=1)
+        masks = masks.repeat(zoom, axis=1).repeat(zoom, axis=2)
+        boxes *= zoom
+    labels = [names.get(a["category_id"], "?") for a in annotations]
+    return draw_detections(rgb, Instances(boxes=boxes, masks=masks, names=labels), mask_alpha=MASK_OPACITY)
 
 
 def choose_samples(
@@ -161,33 +129,22 @@ def render_pictures(config: InspectConfig, cocos: dict[str, dict[str, Any]], out
     return targets
 
 
-def statistics_table(stats: dict[str, Any]) -> Table:
-    """A rich table: one column per split, rows for counts, sizes and instances per class."""
-    table = Table(title="dataset statistics")
-    table.add_column("")
-    for split in stats:
-        table.add_column(split, justify="right")
-    rows = [
-        ("images", lambda s: s["images"]),
-        ("images without objects", lambda s: s["images_without_objects"]),
-        ("instances", lambda s: s["instances"]),
-        (
-            "instances per image (mean / max)",
-            lambda s: f"{s['instances_per_image']['mean']:.2f} / {s['instances_per_image']['max']}",
-        ),
-    ]
-    rows += [(f"size {b}", lambda s, b=b: s["sizes"].get(b, 0)) for b in ("small", "medium", "large")]
-    names = dict.fromkeys(n for s in stats.values() for n in s["instances_per_class"])
-    rows += [(f"class {n}", lambda s, n=n: s["instances_per_class"].get(n, 0)) for n in names]
-    for label, value in rows:
-        table.add_row(label, *(str(value(s)) for s in stats.values()))
-    return table
+def present_splits(dataset: Path) -> list[str]:
+    """The splits of ``dataset`` that have an annotation file; :class:`InputError` when there is none."""
+    present = [s for s in SPLITS if annotation_path(dataset, s).is_file()]
+    if present:
+        return present
+    others = sorted(p.name for p in (dataset / "annotations").glob("*.json"))
+    if others:
+        raise InputError(
+            f"{dataset / 'annotations'}: no {', '.join(f'{s}.json' for s in SPLITS)} (found {', '.join(others)})"
+        )
+    raise InputError(f"not a dataset: {dataset} (no annotations/*.json; make one with splashseg annotate-import)")
 
 
 def inspect_dataset(config: InspectConfig) -> InspectResult:
     """Statistics per split (and ``"all"``) plus sample pictures in ``config.out`` (``DATASET/inspect``)."""
-    present = [s for s in SPLITS if annotation_path(config.dataset, s).is_file()]
-    splits = config.splits or present
+    splits = config.splits or present_splits(Path(config.dataset))
     cocos = {split: load_split(config.dataset, split) for split in splits}
     stats = {split: split_statistics(coco) for split, coco in cocos.items()}
     if len(cocos) > 1:

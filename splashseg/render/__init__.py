@@ -6,9 +6,9 @@ the model. A job picks its compositor once with :func:`build_compositor`.
 
 from .compositor import COMPOSITORS, DeviceCompositor, HostCompositor, build_compositor
 from .effects import EFFECTS
-from .overlay import draw_detections, instance_colors
+from .overlay import Instances, draw_detections, instance_colors
 from .splash import color_splash
 from .style import SplashStyle
 
-__all__ = ["COMPOSITORS", "EFFECTS", "DeviceCompositor", "HostCompositor", "SplashStyle", "build_compositor",
-           "color_splash", "draw_detections", "instance_colors"]
+__all__ = ["COMPOSITORS", "EFFECTS", "DeviceCompositor", "HostCompositor", "Instances", "SplashStyle",
+           "build_compositor", "color_splash", "draw_detections", "instance_colors"]

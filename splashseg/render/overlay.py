@@ -1,18 +1,36 @@
 """The detection overlay: translucent masks, outlines, boxes and ``name score`` labels.
 
 Labels sit on a filled box of the instance colour with black or white text chosen by that colour's
-luma, so they stay readable on dark and light pictures alike.
+luma, so they stay readable on dark and light pictures alike. Instances without scores (ground truth,
+:class:`Instances`) are drawn the same way with ``name`` labels.
 """
 
 from __future__ import annotations
 
 import colorsys
+from dataclasses import dataclass
 from typing import Any
 
 import cv2
 import numpy as np
 
 GOLDEN_RATIO = 0.618033988749895
+
+
+@dataclass
+class Instances:
+    """Instances to draw without scores, e.g. a dataset's annotations (the first is drawn underneath).
+
+    boxes: float ``[N, 4]`` ``x1, y1, x2, y2`` in pixels; masks: bool ``[N, H, W]``; names: ``N`` labels.
+    """
+
+    boxes: np.ndarray
+    masks: np.ndarray
+    names: list[str]
+    scores: None = None
+
+    def __len__(self) -> int:
+        return len(self.names)
 
 
 def instance_colors(count: int) -> np.ndarray:
@@ -67,7 +85,8 @@ def draw_detections(image_rgb: np.ndarray, detections: Any, *, mask_alpha: float
 
     Args:
         image_rgb: RGB ``uint8 [H, W, 3]``.
-        detections: boxes float ``[N, 4]`` xyxy, scores ``[N]``, masks bool ``[N, H, W]``, names.
+        detections: boxes float ``[N, 4]`` xyxy, scores ``[N]``, masks bool ``[N, H, W]``, names; or
+            :class:`Instances` (scores ``None``: drawn in their order, labelled with the name alone).
         mask_alpha: opacity of the mask fill in ``[0, 1]``.
 
     Returns:
@@ -81,7 +100,8 @@ def draw_detections(image_rgb: np.ndarray, detections: Any, *, mask_alpha: float
     colors = instance_colors(count)
     line = max(1, round(min(height, width) / 300))
     scale = max(0.35, min(height, width) / 900)
-    order = np.argsort(np.asarray(detections.scores))  # draw the best last, on top
+    scores = detections.scores
+    order = np.argsort(np.asarray(scores)) if scores is not None else np.arange(count)  # best last, on top
     for i in order:
         mask, color = detections.masks[i], colors[i]
         x1, y1, x2, y2 = _box_of(mask, detections.boxes[i], height, width)
@@ -99,6 +119,6 @@ def draw_detections(image_rgb: np.ndarray, detections: Any, *, mask_alpha: float
         color = colors[i]
         bx1, by1 = int(corners[i][0]), int(corners[i][1])
         if labels:
-            text = f"{detections.names[i]} {float(detections.scores[i]):.2f}"
+            text = f"{detections.names[i]} {float(scores[i]):.2f}" if scores is not None else detections.names[i]
             _draw_label(canvas, text, bx1, by1, color, scale, max(1, line // 2 + (1 if scale > 0.7 else 0)), taken)
     return canvas

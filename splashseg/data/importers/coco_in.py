@@ -22,6 +22,17 @@ def looks_like_coco(data: Any) -> bool:
     )
 
 
+def coco_kind(data: dict[str, Any]) -> str:
+    """``"instances"``; ``"keypoints"`` (a person-keypoints file: its people are also in the instances
+    file); or ``"uncategorised"`` (no ``categories`` list, e.g. a captions file: nothing to segment)."""
+    categories = data.get("categories")
+    if not isinstance(categories, list):
+        return "uncategorised"
+    if any(isinstance(c, dict) and "keypoints" in c for c in categories):
+        return "keypoints"
+    return "instances"
+
+
 def _is_id(value: Any) -> bool:
     return isinstance(value, (int, str)) and not isinstance(value, bool)
 
@@ -30,7 +41,7 @@ def _categories(data: dict[str, Any], path: Path, report: ImportReport) -> dict[
     """category id -> stripped name, in the file's order; malformed entries reported."""
     categories = data.get("categories")
     if not isinstance(categories, list):
-        raise InputError(f"{path}: COCO file without a 'categories' list")
+        raise InputError(f"{path}: COCO file without a 'categories' list (a captions file? only instances hold masks)")
     names: dict[Any, str] = {}
     for entry in categories:
         if (
@@ -119,7 +130,15 @@ def parse_coco(data: Any, path: Path, base_dir: Path, report: ImportReport) -> P
             report.skip("image", "duplicate COCO image id", f"{path.name}: id {parsed[0]}")
         elif parsed is not None:
             images[parsed[0]] = parsed[1]
+    seen: set[Any] = set()
     for index, entry in enumerate(data["annotations"]):
+        annotation_id = entry.get("id") if isinstance(entry, dict) else None
+        if _is_id(annotation_id) and annotation_id in seen:
+            where = f"{path.name}: annotation {annotation_id}"
+            report.skip("region", "duplicate COCO annotation id (the first is kept)", where)
+            continue
+        if _is_id(annotation_id):
+            seen.add(annotation_id)
         _annotation(entry, index, path, images, names, report)
     ids: dict[str, list[int]] = {}
     for category_id, name in names.items():

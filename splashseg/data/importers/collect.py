@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ...errors import InputError
-from .detect import detect_format, find_annotation_files, parse_annotations, read_json, split_of
+from .coco_in import coco_kind
+from .formats import FORMATS, find_annotation_files, parse_annotations, read_json, recognise_format
 from .records import ParsedFile
 from .report import ImportReport
+from .split import split_from_path
 
 
 def _tag_split(parsed: ParsedFile, split: str | None) -> ParsedFile:
@@ -16,34 +19,54 @@ def _tag_split(parsed: ParsedFile, split: str | None) -> ParsedFile:
     return parsed
 
 
-def _parse_folder(
-    folder: Path, family: str, images_dir: Path | None, report: ImportReport
-) -> list[ParsedFile]:
-    """Every annotation file in ``folder``; unrelated or broken JSON is noted and left out."""
-    parsed_files = []
+def _ignored_because(data: Any, family: str) -> str | None:
+    """Why a file found in a folder is left out (``None``: import it)."""
+    name = recognise_format(data)
+    if name is None:
+        return "not a VIA, COCO or LabelMe annotation file"
+    if family not in ("auto", FORMATS[name][0]):
+        return f"a {name} file, not --format {family}"
+    if name == "coco" and coco_kind(data) == "uncategorised":
+        return "COCO file without categories (a captions file?): no instance masks"
+    return None
+
+
+def _read_in_folder(path: Path, folder: Path) -> Any:
+    """The JSON value of a file found in ``folder``; one that cannot be parsed is an :class:`InputError`."""
+    try:
+        return read_json(path)
+    except InputError as exc:
+        raise InputError(f"{exc} (every .json file in {folder} is read: fix it or move it out)") from None
+
+
+def _parse_folder(folder: Path, family: str, report: ImportReport) -> list[ParsedFile]:
+    """Every annotation file in ``folder``. Files of no known format are noted and left out; a file that
+    is not valid JSON or is malformed as its format raises :class:`InputError`. COCO keypoints files are
+    left out when the folder holds COCO instances files (which hold the same people)."""
+    parsed_files, keypoints = [], []
     for path in find_annotation_files(folder):
-        try:
-            data = read_json(path)
-        except InputError as exc:
-            report.skip("file", "unreadable JSON file", f"{path} ({str(exc).split(': ', 1)[-1][:80]})")
-            continue
-        if detect_format(data) is None:
-            report.note(f"ignored {path}: not a VIA, COCO or LabelMe annotation file")
-            continue
-        try:
+        data = _read_in_folder(path, folder)
+        reason = _ignored_because(data, family)
+        if reason is not None:
+            report.note(f"ignored {path}: {reason}")
+        elif recognise_format(data) == "coco" and coco_kind(data) == "keypoints":
+            keypoints.append(path)
+        else:
             parsed = parse_annotations(data, path, path.parent, family, report)
-        except InputError as exc:
-            report.skip("file", "annotation file left out", str(exc))
-            continue
-        parsed_files.append(_tag_split(parsed, split_of(path, folder)))
+            parsed_files.append(_tag_split(parsed, split_from_path(path, folder)))
+    with_instances = any(parsed.format == "coco" for parsed in parsed_files)
+    for path in keypoints:
+        if with_instances:
+            report.note(f"ignored {path}: COCO keypoints file (its people are in the instances files)")
+        else:
+            parsed = parse_annotations(_read_in_folder(path, folder), path, path.parent, family, report)
+            parsed_files.append(_tag_split(parsed, split_from_path(path, folder)))
     if not parsed_files:
         raise InputError(f"{folder}: no VIA, COCO or LabelMe annotation files found in this folder")
     return parsed_files
 
 
-def collect_files(
-    sources: list[Path], family: str, images_dir: Path | None, report: ImportReport
-) -> list[ParsedFile]:
+def collect_files(sources: list[Path], family: str, report: ImportReport) -> list[ParsedFile]:
     """Parse every SOURCE (a JSON file, or a folder searched for them).
 
     A file named on the command line must be an annotation file (else :class:`InputError`); files found
@@ -54,10 +77,10 @@ def collect_files(
     for source in sources:
         source = Path(source)
         if source.is_dir():
-            parsed_files.extend(_parse_folder(source, family, images_dir, report))
+            parsed_files.extend(_parse_folder(source, family, report))
         elif source.is_file():
             parsed = parse_annotations(read_json(source), source, source.parent, family, report)
-            parsed_files.append(_tag_split(parsed, split_of(source)))
+            parsed_files.append(_tag_split(parsed, split_from_path(source)))
         else:
             raise InputError(f"{source}: no such file or folder")
     return parsed_files

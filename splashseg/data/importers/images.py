@@ -45,14 +45,14 @@ def _embedded_name(record: ImageRecord, header: ImageHeader) -> str:
     return name if Path(name).suffix.lower() in (suffix, ".jpeg", ".tiff") else f"{Path(name).stem}{suffix}"
 
 
-def check_image(record: ImageRecord, images_dir: Path | None) -> CheckedImage:
+def check_image(record: ImageRecord, images_dirs: list[Path]) -> CheckedImage:
     """Find and size one record's image; raises :class:`ImageSkip` with the reason."""
     if record.embedded is not None:
         header = read_header(record.embedded)
         return CheckedImage(
             record=record, header=header, data=record.embedded, name=_embedded_name(record, header)
         )
-    path = locate_image(record, images_dir)
+    path = locate_image(record, images_dirs)
     header = read_header(path)
     try:
         truncated = looks_truncated(path, header.format)
@@ -86,7 +86,7 @@ def _identity(image: CheckedImage) -> str:
 
 
 def check_images(
-    files: list[ParsedFile], images_dir: Path | None, report: ImportReport, track: Track | None = None
+    files: list[ParsedFile], images_dirs: list[Path], report: ImportReport, track: Track | None = None
 ) -> list[CheckedImage]:
     """All records -> checked images, in order; skipped ones reported, repeated files merged.
 
@@ -102,7 +102,7 @@ def check_images(
             report.skip("image", "every region was skipped (not kept as a negative)", _where(record))
             continue
         try:
-            image = check_image(record, images_dir)
+            image = check_image(record, images_dirs)
         except ImageSkip as exc:
             report.skip("image", str(exc), _where(record))
             continue

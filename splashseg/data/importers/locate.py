@@ -1,7 +1,8 @@
 """Finding an annotation's image safely and reading its size from the file header only.
 
-Image paths never lead outside the folders they are relative to: ``../``, absolute paths, drive letters,
-URLs and links that resolve elsewhere are refused before anything is opened. Sizes come from headers
+Image paths never lead outside the folders they are searched in (``--images``, the annotation file's
+folder, the parent of an ``annotations/`` folder): ``../``, absolute paths, drive letters, URLs and links
+that resolve elsewhere are refused before anything is opened. Sizes come from headers
 (no pixel is decoded), with EXIF orientation applied as VIA and browsers show the picture.
 """
 
@@ -16,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from PIL import Image, UnidentifiedImageError
 
 from .records import ImageRecord
+from .split import split_folders
 
 ROTATING_ORIENTATIONS = (5, 6, 7, 8)  # EXIF orientations that swap width and height
 JPEG_TAIL_BYTES = 65536
@@ -90,23 +92,39 @@ def relative_name(file_name: str) -> PurePosixPath:
     return relative
 
 
-def locate_image(record: ImageRecord, images_dir: Path | None) -> Path:
-    """The image file of ``record`` inside ``--images`` or the annotation file's folder.
+def image_roots(record: ImageRecord, images_dirs: list[Path]) -> list[Path]:
+    """The folders ``record``'s image may be in, in search order: each ``--images`` folder, the annotation
+    file's folder, and, when that folder is called ``annotations`` (the COCO layout), its parent."""
+    roots = [*images_dirs, record.base_dir]
+    if record.base_dir.name.lower() == "annotations":
+        roots.append(record.base_dir.parent)
+    return list(dict.fromkeys(Path(root) for root in roots))
 
-    Tries the path as written, then its bare file name. Raises :class:`ImageSkip` for unsafe paths, files
-    that resolve outside those folders (links), and missing files.
+
+def _candidates(root: Path, relative: PurePosixPath, subfolders: list[str]) -> list[Path]:
+    """``root/relative``, then inside each split folder, then the bare file name in the same places."""
+    names = [relative, PurePosixPath(relative.name)]
+    return list(dict.fromkeys(root / sub / name for name in names for sub in ["", *subfolders]))
+
+
+def locate_image(record: ImageRecord, images_dirs: list[Path]) -> Path:
+    """The image file of ``record`` inside one of :func:`image_roots`.
+
+    In each root the path is tried as written, then inside the split folders the annotation file's name
+    points at (``instances_val2017.json``: ``val2017/``, ``val/``), then as a bare file name. Raises
+    :class:`ImageSkip` for unsafe paths, files that resolve outside their root (links), and missing files.
     """
     relative = relative_name(record.file_name)
-    folders = [d for d in (images_dir, record.base_dir) if d is not None]
-    for folder in folders:
-        for candidate in dict.fromkeys((folder / relative, folder / relative.name)):
+    subfolders = split_folders(record.source)
+    for root in image_roots(record, images_dirs):
+        for candidate in _candidates(root, relative, subfolders):
             try:
                 if not candidate.is_file():
                     continue
-                resolved, root = candidate.resolve(), folder.resolve()
+                resolved, resolved_root = candidate.resolve(), root.resolve()
             except (OSError, ValueError):
                 continue
-            if not resolved.is_relative_to(root):
+            if not resolved.is_relative_to(resolved_root):
                 raise ImageSkip("image path leads outside the annotation folder (never read)")
             return candidate
     raise ImageSkip("missing image file")

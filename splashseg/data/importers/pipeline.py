@@ -6,7 +6,7 @@ writes the dataset folder.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +22,16 @@ from .write import check_output, write_dataset
 
 @dataclass
 class ImportConfig:
-    """Options of ``annotate-import`` (defaults live here only)."""
+    """Options of ``annotate-import`` (defaults live here only).
+
+    images_dirs: ``--images`` folders, searched in order before the folders found from each annotation
+    file (its own folder; the parent of an ``annotations/`` folder; split folders such as ``val2017/``).
+    """
 
     sources: list[Path]
     out: Path
     format: str = "auto"
-    images_dir: Path | None = None
+    images_dirs: list[Path] = field(default_factory=list)
     class_key: str | None = None
     default_class: str = "object"
     val_fraction: float = 0.2
@@ -55,9 +59,9 @@ def _nothing_valid(report: ImportReport) -> InputError:
 def build_dataset(config: ImportConfig, track: Track | None = None) -> ImportedDataset:
     """Parse, check and split everything; raises :class:`InputError` when no valid image remains."""
     report = ImportReport()
-    files = collect_files(config.sources, config.format, config.images_dir, report)
+    files = collect_files(config.sources, config.format, report)
     assign_classes(files, config.class_key, config.default_class.strip() or "object", report)
-    images = segment_images(check_images(files, config.images_dir, report, track), report)
+    images = segment_images(check_images(files, config.images_dirs, report, track), report)
     if not images:
         raise _nothing_valid(report)
     grouped = assign_splits(

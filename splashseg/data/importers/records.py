@@ -48,7 +48,7 @@ class ImageRecord:
     """One image entry of an annotation file.
 
     file_name: the path exactly as the annotation file writes it (checked before use).
-    base_dir: the folder ``file_name`` is relative to (the annotation file's folder or ``--images``).
+    base_dir: the annotation file's folder (``file_name`` is searched there and in ``locate.image_roots``).
     split: ``"train"``, ``"val"``, ``"test"`` or ``None`` (decided later by a seeded split).
     claimed_size: ``(width, height)`` the annotation file states, when it states one.
     claimed_bytes: the file size in bytes VIA 1.x/2.x records.
@@ -76,7 +76,7 @@ class ImageRecord:
 class ParsedFile:
     """A parsed annotation file: its images, and what the parser learnt about classes.
 
-    format: the detected format name (``"via2-export"``, ``"coco"``...).
+    format: the recognised format name (``"via2-export"``, ``"coco"``...).
     class_options: for VIA, attribute name -> option names of choice attributes (dropdown, radio,
         checkbox); used to find the class attribute.
     categories: for COCO, the declared category names in id order, and ``category_ids`` name -> ids.

@@ -1,8 +1,8 @@
 """Checking COCO run-length encodings before pycocotools sees them (its C decoder trusts its input).
 
-Compressed ``counts`` strings are decoded here in Python (the same scheme as pycocotools'
-``rleFrString``) so that a malformed string or counts that do not cover the image are rejected
-with a reason instead of overrunning a buffer.
+Compressed ``counts`` strings are decoded in Python (:func:`splashseg.data.rle.decode_counts`) so that a
+malformed string or counts that do not cover the image are rejected with a reason instead of
+overrunning a buffer.
 """
 
 from __future__ import annotations
@@ -11,32 +11,16 @@ from typing import Any
 
 from pycocotools import mask as mask_utils
 
+from ..rle import decode_counts
 from .shapes import ShapeError
 
 
 def counts_from_string(counts: str) -> list[int]:
     """Decode a compressed RLE ``counts`` string into run lengths; :class:`ShapeError` when malformed."""
-    runs: list[int] = []
-    data = counts.encode("ascii", errors="replace")
-    pos = 0
-    while pos < len(data):
-        value, shift, more = 0, 0, True
-        while more:
-            if pos >= len(data):
-                raise ShapeError("malformed RLE counts")
-            code = data[pos] - 48
-            if not 0 <= code < 64:
-                raise ShapeError("malformed RLE counts")
-            value |= (code & 0x1F) << (5 * shift)
-            more = bool(code & 0x20)
-            pos += 1
-            shift += 1
-            if not more and code & 0x10:
-                value |= -1 << (5 * shift)
-        if len(runs) > 2:
-            value += runs[-2]
-        runs.append(value)
-    return runs
+    try:
+        return decode_counts(counts)
+    except ValueError as exc:
+        raise ShapeError(str(exc)) from None
 
 
 def check_rle(segmentation: dict[str, Any], height: int, width: int) -> dict[str, Any]:

@@ -1,12 +1,56 @@
-"""Train/val/test assignment: keep the source's split; split the rest by a seeded random draw."""
+"""Train/val/test assignment: the split a source's folder or file name states is kept; the rest is split
+by a seeded random draw. Split names are found in words like ``val``, ``validation`` or ``val2017``.
+"""
 
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
+SPLIT_ALIASES = {
+    "train": "train",
+    "training": "train",
+    "val": "val",
+    "valid": "val",
+    "validation": "val",
+    "test": "test",
+    "testing": "test",
+}
+
+
+def split_alias(word: str) -> str | None:
+    """The split a folder name or file-name word names, digits left out: ``val2017`` -> ``val``."""
+    return SPLIT_ALIASES.get(re.sub(r"\d+", "", word).lower())
+
+
+def _words(path: Path) -> list[str]:
+    return re.split(r"[^A-Za-z0-9]+", path.stem)
+
+
+def split_from_path(path: Path, root: Path | None = None) -> str | None:
+    """``train``/``val``/``test`` from the nearest folder name under ``root``, else from the file name
+    (``instances_val2017.json`` -> ``val``)."""
+    parents = path.parent.relative_to(root).parts if root is not None else (path.parent.name,)
+    for word in [*reversed(parents), *_words(path)]:
+        split = split_alias(word)
+        if split is not None:
+            return split
+    return None
+
+
+def split_folders(annotation_file: Path) -> list[str]:
+    """Folder names that hold this file's pictures in a COCO-style layout, from the words of its name:
+    ``instances_val2017.json`` -> ``["val2017", "val"]``."""
+    names = []
+    for word in _words(annotation_file):
+        split = split_alias(word)
+        if split is not None:
+            names += [word, split]
+    return list(dict.fromkeys(names))
 
 
 def validation_count(total: int, val_fraction: float) -> int:

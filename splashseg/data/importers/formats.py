@@ -7,7 +7,6 @@ Formats are chosen by name from :data:`FORMATS`; ``--format`` restricts the choi
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,15 +35,6 @@ FORMATS: dict[str, tuple[str, Callable[[Any], bool], Parser]] = {
     "via-export": ("via", looks_like_export, parse_export),
 }
 FAMILIES = ("auto", "via", "coco", "labelme")
-SPLIT_ALIASES = {
-    "train": "train",
-    "training": "train",
-    "val": "val",
-    "valid": "val",
-    "validation": "val",
-    "test": "test",
-    "testing": "test",
-}
 IGNORED_NAMES = ("import-report.json",)
 
 
@@ -58,7 +48,7 @@ def read_json(path: Path) -> Any:
         raise InputError(f"{path}: not valid JSON ({str(exc)[:120]})") from None
 
 
-def detect_format(data: Any) -> str | None:
+def recognise_format(data: Any) -> str | None:
     """The name in :data:`FORMATS` of the first format ``data`` looks like, or ``None``."""
     for name, (_, recognise, _) in FORMATS.items():
         if recognise(data):
@@ -71,7 +61,7 @@ def parse_annotations(data: Any, path: Path, base_dir: Path, family: str, report
 
     Raises :class:`InputError` when the value is no known format or not of the forced ``family``.
     """
-    name = detect_format(data)
+    name = recognise_format(data)
     if name is None:
         raise InputError(f"{path}: not a VIA, COCO or LabelMe annotation file")
     if family not in ("auto", FORMATS[name][0]):
@@ -79,18 +69,6 @@ def parse_annotations(data: Any, path: Path, base_dir: Path, family: str, report
     parsed = FORMATS[name][2](data, path, base_dir, report)
     report.sources[str(path)] = parsed.format
     return parsed
-
-
-def split_of(path: Path, root: Path | None = None) -> str | None:
-    """``train``/``val``/``test`` from the nearest folder name under ``root``, else from the file name."""
-    parents = path.parent.relative_to(root).parts if root is not None else (path.parent.name,)
-    for part in reversed(parents):
-        if part.lower() in SPLIT_ALIASES:
-            return SPLIT_ALIASES[part.lower()]
-    for token in re.split(r"[^a-z]+", path.stem.lower()):
-        if token in SPLIT_ALIASES:
-            return SPLIT_ALIASES[token]
-    return None
 
 
 def find_annotation_files(folder: Path) -> list[Path]:

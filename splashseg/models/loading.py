@@ -8,7 +8,7 @@ from pathlib import Path
 from torchvision.models.detection import MaskRCNN
 
 from ..errors import InputError
-from .checkpoint import load_checkpoint, make_meta, num_classes_in
+from .checkpoint import fit_state_dict, load_checkpoint, make_meta, num_classes_in
 from .registry import DEFAULT_MODEL, MODELS, build_model
 from .weights import coco_class_names
 
@@ -69,11 +69,7 @@ def _load_from_file(path: Path, model_name: str | None, class_names: list[str] |
     if model_name and saved_name and model_name != saved_name:
         raise InputError(f"{path}: checkpoint is for {saved_name}, not --model {model_name}")
     name = saved_name or model_name or DEFAULT_MODEL
-    if name not in MODELS:
-        raise InputError(f"{path}: checkpoint names unknown model '{name}' (known: {', '.join(MODELS)})")
-    found = num_classes_in(state)
-    if found is None:
-        raise InputError(f"{path}: not a Mask R-CNN state dict (no roi_heads.box_predictor weights)")
+    found = num_classes_in(state)  # load_checkpoint checked the head, the names and the sizes
     names = list(meta.get("class_names") or _generic_names(found))
     if class_names is not None and len(class_names) != found:
         raise InputError(f"{path}: checkpoint has {found - 1} classes ({', '.join(names[1:6])}"
@@ -87,13 +83,6 @@ def _load_from_file(path: Path, model_name: str | None, class_names: list[str] |
 
 
 def _load_state(model: MaskRCNN, state: dict, path: Path, name: str) -> None:
-    try:
-        result = model.load_state_dict(state, strict=False)
-    except RuntimeError as exc:  # shape mismatches
-        detail = str(exc).strip().splitlines()[-1].strip()
-        raise InputError(f"{path}: weights do not fit {name} ({detail[:200]})") from None
-    missing = [k for k in result.missing_keys if not k.endswith("num_batches_tracked")]
-    unexpected = result.unexpected_keys
-    if missing or unexpected:
-        raise InputError(f"{path}: weights do not fit {name} ({len(missing)} missing, {len(unexpected)} "
-                         f"unexpected tensors, e.g. {(missing or unexpected)[0]}); pass the right --model")
+    problem = fit_state_dict(model, state)
+    if problem is not None:
+        raise InputError(f"{path}: weights do not fit {name} ({problem}); pass the right --model")

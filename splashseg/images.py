@@ -2,12 +2,18 @@
 
 Every array that leaves this module is RGB, ``uint8``, shape ``[H, W, 3]``, with EXIF orientation
 applied (the picture as a browser or VIA shows it). Alpha, when the file has it, is returned apart.
+
+Pictures larger than :data:`MAX_PIXELS` are refused from their header, before any pixel is decoded (a
+"decompression bomb" is a file of a few hundred bytes that declares 20000 x 20000 pixels); Pillow's own
+``DecompressionBombWarning`` for big pictures under that limit is not passed on.
 """
 
 from __future__ import annotations
 
 import glob
 import os
+import struct
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +25,13 @@ from .errors import InputError
 from .fsutil import atomic_path
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif")
+MAX_PIXELS = 150_000_000
+"""Largest picture read, in pixels (width x height): 150 megapixels, more than any camera sensor this
+side of medium format (e.g. 15000 x 10000). Decoded it is already 450 MB of RGB, and an overlay or a
+splash needs several such arrays. Below Pillow's own hard limit (about 179 megapixels)."""
+# Pillow raises these on damaged files besides OSError: a bad header field, a short read, a bad table index
+DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, TypeError, IndexError, KeyError, struct.error,
+                 ZeroDivisionError)
 
 
 @dataclass
@@ -60,43 +73,77 @@ def _to_uint8(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     return np.asarray(img.convert("RGB")), None
 
 
+def _check_pixels(path: Path, size: tuple[int, int]) -> None:
+    """:class:`InputError` unless ``size`` (width, height from the header) is 1 to :data:`MAX_PIXELS` pixels."""
+    width, height = size
+    if width < 1 or height < 1:
+        raise InputError(f"{path}: empty image ({width} x {height} pixels)")
+    if width * height > MAX_PIXELS:
+        raise InputError(f"{path}: image too large ({width} x {height} pixels; the limit is "
+                         f"{MAX_PIXELS // 1_000_000} megapixels); refused before decoding")
+
+
+def _too_large(path: Path) -> InputError:
+    """For Pillow's DecompressionBombError, raised at open before the size reaches us."""
+    return InputError(f"{path}: image too large (its header declares more than {MAX_PIXELS // 1_000_000} "
+                      f"megapixels, the limit); refused before decoding")
+
+
 def read_image(path: str | os.PathLike[str]) -> LoadedImage:
     """Decode an image file by its content (a PNG named ``.jpg`` still loads).
 
-    Raises :class:`InputError` naming the file when it is missing, not an image, or truncated.
+    Raises :class:`InputError` naming the file when it is missing, not an image, truncated, empty or
+    larger than :data:`MAX_PIXELS` (checked from the header, before decoding).
     """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
     try:
-        with Image.open(path) as img:
-            img.load()
-            fmt = img.format or "PNG"
-            orientation = img.getexif().get(0x0112, 1)
-            img = ImageOps.exif_transpose(img)
-            rgb, alpha = _to_uint8(img)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                _check_pixels(path, img.size)
+                img.load()
+                fmt = img.format or "PNG"
+                orientation = img.getexif().get(0x0112, 1)
+                img = ImageOps.exif_transpose(img)
+                rgb, alpha = _to_uint8(img)
     except UnidentifiedImageError:
         raise InputError(f"{path}: not an image file (its content is no format Pillow reads)") from None
-    except (OSError, SyntaxError, ValueError) as exc:
+    except Image.DecompressionBombError:
+        raise _too_large(path) from None
+    except InputError:
+        raise
+    except DECODE_ERRORS as exc:
         raise InputError(f"{path}: cannot decode image ({exc})") from None
     return LoadedImage(path=path, rgb=rgb, alpha=alpha, format=fmt, rotated=orientation not in (1, None))
 
 
 def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
-    """Return ``(width, height)`` as displayed (EXIF rotation applied) reading only the file header."""
+    """Return ``(width, height)`` as displayed (EXIF rotation applied) reading only the file header.
+
+    Raises :class:`InputError` as :func:`read_image` does, the size limit included.
+    """
     path = Path(path)
     try:
-        with Image.open(path) as img:
-            width, height = img.size
-            # PNG's getexif() decodes the whole picture unless an eXIf chunk comes before the pixels
-            has_exif = img.format != "PNG" or "exif" in img.info
-            if has_exif and img.getexif().get(0x0112, 1) in (5, 6, 7, 8):
-                width, height = height, width
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                _check_pixels(path, img.size)
+                width, height = img.size
+                # PNG's getexif() decodes the whole picture unless an eXIf chunk comes before the pixels
+                has_exif = img.format != "PNG" or "exif" in img.info
+                if has_exif and img.getexif().get(0x0112, 1) in (5, 6, 7, 8):
+                    width, height = height, width
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except UnidentifiedImageError:
         raise InputError(f"{path}: not an image file") from None
-    except OSError as exc:
+    except Image.DecompressionBombError:
+        raise _too_large(path) from None
+    except InputError:
+        raise
+    except DECODE_ERRORS as exc:
         raise InputError(f"{path}: cannot read image header ({exc})") from None
     return width, height
 

@@ -60,7 +60,8 @@ def run_detect(job: DetectJob, predictor: Predictor, reporter: Reporter) -> dict
     failures, results, per_image = ReadFailures(), [], []
     with reporter.progress() as bar:
         task = bar.add_task("detect", total=len(job.inputs), rate="")
-        for batch in read_batches(job.inputs, predictor.batch_size, failures, reporter.warn):
+        for batch in read_batches(job.inputs, predictor.batch_size, failures, reporter.warn,
+                                  lambda im: predictor.input_problem(im.height, im.width)):
             for image, det in zip(batch, predictor([im.rgb for im in batch]), strict=True):
                 out_path = job.out / names[image.path]
                 write_image(out_path, draw_detections(image.rgb, det), format=image.format)

@@ -65,7 +65,8 @@ def solid_backdrop(image_rgb: np.ndarray, color: tuple[int, int, int] = (0, 0, 0
 def image_backdrop(image_rgb: np.ndarray, background: np.ndarray | None = None, **_: Any) -> np.ndarray:
     if background is None:
         raise ValueError("effect 'image' needs a background picture")
-    return cover_resize(background, *image_rgb.shape[:2])
+    fitted = cover_resize(background, *image_rgb.shape[:2])
+    return fitted.copy() if fitted is background else fitted  # color_splash writes into the backdrop
 
 
 BACKDROPS: dict[str, Callable[..., np.ndarray]] = {

@@ -25,6 +25,7 @@ from .errors import InputError
 from .fsutil import atomic_path
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif")
+OUTPUT_FORMATS = ("JPEG", "PNG", "BMP", "TIFF", "WEBP", "GIF")  # Pillow format names pictures are written in
 MAX_PIXELS = 150_000_000
 """Largest picture read, in pixels (width x height): 150 megapixels, more than any camera sensor this
 side of medium format (e.g. 15000 x 10000). Decoded it is already 450 MB of RGB, and an overlay or a
@@ -152,11 +153,16 @@ def write_image(path: Path, rgb: np.ndarray, *, alpha: np.ndarray | None = None,
                 quality: int = 95) -> None:
     """Write an RGB ``uint8 [H, W, 3]`` array atomically.
 
-    ``format`` is a Pillow format name; by default it follows the suffix of ``path``. ``alpha``
-    (``uint8 [H, W]``) is kept when the format can hold it.
+    ``format`` is a Pillow format name (an input's, to write the output like it); by default, or when it
+    is not one of :data:`OUTPUT_FORMATS` (a PSD or XPM input: Pillow reads those but cannot write RGB in
+    them), the suffix of ``path`` chooses, and PNG when that names none. A phone's ``MPO`` is a JPEG.
+    ``alpha`` (``uint8 [H, W]``) is kept when the format can hold it.
     """
     img = Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8), "RGB")
-    fmt = (format or Image.registered_extensions().get(Path(path).suffix.lower(), "PNG")).upper()
+    fmt = "JPEG" if (format or "").upper() == "MPO" else (format or "").upper()
+    if fmt not in OUTPUT_FORMATS:
+        fmt = Image.registered_extensions().get(Path(path).suffix.lower(), "PNG").upper()
+        fmt = fmt if fmt in OUTPUT_FORMATS else "PNG"
     if alpha is not None and fmt in ("PNG", "WEBP", "TIFF", "GIF"):
         img.putalpha(Image.fromarray(alpha, "L"))
     params = {"quality": quality} if fmt in ("JPEG", "WEBP") else {}

@@ -83,3 +83,44 @@ def test_background_of_the_same_size_as_the_pictures(image_dir: Path, tmp_path: 
                  "--background", tmp_path / "back.png", "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "back.png").read_bytes() == before and (tmp_path / "out" / "gray.png").exists()
+
+
+XPM = """/* XPM */
+static char *dots[] = {
+"4 2 2 1",
+"a c #FF0000",
+"b c #0000FF",
+"abab",
+"baba"
+};
+"""
+
+
+@pytest.mark.parametrize("command", ["detect", "splash"])
+def test_picture_in_a_format_pillow_reads_but_cannot_write(command: str, image_dir: Path, tmp_path: Path):
+    """An XPM (or PSD) input: Pillow cannot write RGB as XPM, so its output is a PNG named x.png."""
+    (tmp_path / "dots.xpm").write_text(XPM)
+    result = run(command, tmp_path / "dots.xpm", image_dir / "a.jpg", *SMALL, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    with Image.open(tmp_path / "out" / "dots.png") as written:
+        assert (written.format, written.size) == ("PNG", (4, 2))
+    assert (tmp_path / "out" / "a.jpg").exists()
+
+
+def test_mask_file_names_survive_odd_class_names(tmp_path: Path, image_dir: Path):
+    from splashseg.models import load_model, save_checkpoint
+
+    names = ["__background__", "../up/and:out*?", "ü" * 300, "traffic light"]  # 600 bytes: too long a file name
+    loaded = load_model("maskrcnn_small", "none", class_names=names, min_size=64, max_size=96)
+    save_checkpoint(tmp_path / "odd.pt", loaded.model.state_dict(), loaded.meta)
+    out = tmp_path / "out"
+    result = run("detect", image_dir / "a.jpg", "--weights", tmp_path / "odd.pt", "--conf", "0", "--save-masks",
+                 "--out", out, "--json", "-q")
+    assert result.exit_code == 0, result.output
+    masks = sorted((out / "masks").iterdir())
+    assert masks and all(p.parent == out / "masks" and len(p.name) < 80 for p in masks)
+
+    from splashseg.apps.detect import mask_file_name
+
+    assert mask_file_name("a", 7, names[1]) == "a_007_..-up-and_out__.png"
+    assert mask_file_name("a", 7, names[3]) == "a_007_traffic_light.png"

@@ -55,6 +55,8 @@ BAD_FIELDS = [
      "field meta.class_names: entry 2"),
     ("names-twice", _meta("class_names", ["__background__", "balloon", "Balloon", "ball"]),
      "field meta.class_names: names 'Balloon' twice"),
+    ("names-newline", _meta("class_names", ["__background__", "bal\nloon", "kite", "ball"]),
+     "field meta.class_names: entry 1 ('bal\\nloon') is not a class name"),
     ("names-no-background", _meta("class_names", ["balloon", "kite", "ball", "cat"]),
      "field meta.class_names: entry 0 must be '__background__'"),
     ("model-unknown", _meta("model_name", "maskrcnn_huge"), "field meta.model_name: unknown model"),
@@ -129,3 +131,11 @@ def test_unreadable_checkpoint_files(tmp_path: Path, small_checkpoint: Path, wri
     with pytest.raises(InputError) as info:
         load_checkpoint(path)
     assert str(info.value).startswith(f"{path}: {message}") and "\n" not in str(info.value)
+
+
+def test_class_names_asked_for_are_checked_before_a_model_is_built():
+    """train passes the dataset's categories: names the checkpoint could not hold are refused up front."""
+    with pytest.raises(InputError, match="class names: names 'Cat' twice"):
+        load_model("maskrcnn_small", "none", class_names=["__background__", "cat", "Cat"])
+    with pytest.raises(InputError, match="class names: entry 0 must be '__background__'"):
+        load_model("maskrcnn_small", "none", class_names=["cat", "dog"])

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
-from ..images import LoadedImage, read_image
+from ..images import IMAGE_SUFFIXES, LoadedImage, read_image
 
 
 @dataclass
@@ -57,11 +57,16 @@ def read_batches(paths: Sequence[Path], batch_size: int, failures: ReadFailures,
 
 
 def output_names(paths: Sequence[Path], suffix: str | None = None) -> dict[Path, str]:
-    """A distinct output file name per input (``a/x.jpg`` and ``b/x.jpg`` -> ``x.jpg``, ``x-1.jpg``)."""
+    """A distinct output file name per input (``a/x.jpg`` and ``b/x.jpg`` -> ``x.jpg``, ``x-1.jpg``).
+
+    ``suffix`` ``None``: the input's own when it is one of ``IMAGE_SUFFIXES``, else ``.png`` (``x.psd``
+    -> ``x.png``: see :func:`splashseg.images.write_image`).
+    """
     taken: set[str] = set()
     names: dict[Path, str] = {}
     for path in paths:
-        stem, ext = path.stem, suffix if suffix is not None else path.suffix
+        own = path.suffix if path.suffix.lower() in IMAGE_SUFFIXES else ".png"
+        stem, ext = path.stem, suffix if suffix is not None else own
         name, n = f"{stem}{ext}", 1
         while name.lower() in taken:
             name, n = f"{stem}-{n}{ext}", n + 1

@@ -10,6 +10,7 @@ from torchvision.models.detection import MaskRCNN
 from ..errors import InputError
 from .checkpoint import fit_state_dict, load_checkpoint, make_meta, num_classes_in
 from .registry import DEFAULT_MODEL, MODELS, build_model
+from .validate import check_class_names
 from .weights import coco_class_names
 
 BACKGROUND = "__background__"
@@ -52,6 +53,10 @@ def load_model(model_name: str | None = None, weights: str = "coco", *, class_na
     they differ from COCO's (fine-tuning); with ``none`` they set the head size; with ``PATH`` they must
     match the checkpoint's count, else :class:`InputError`. ``None``: COCO's, or the checkpoint's.
     """
+    if class_names is not None:  # e.g. a dataset's categories: refused here, not in the checkpoint it would make
+        problem = check_class_names(list(class_names), len(class_names))
+        if problem is not None:
+            raise InputError(f"class names: {problem}")
     if weights not in ("coco", "none"):
         return _load_from_file(Path(weights), model_name, class_names, min_size, max_size)
     name = model_name or DEFAULT_MODEL

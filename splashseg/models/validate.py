@@ -81,12 +81,15 @@ def _size(name: str) -> Any:
     return check
 
 
-def _class_names(value: Any, num_classes: int) -> str | None:
+def check_class_names(value: Any, num_classes: int) -> str | None:
+    """Class names must be distinct (up to case; COCO's ``N/A`` gap may repeat) printable non-blank strings,
+    ``__background__`` first, ``num_classes`` of them (background included)."""
     if not isinstance(value, (list, tuple)):
         return "must be a list of class names"
     if not value:
         return "is empty"
-    bad = next((i for i, name in enumerate(value) if not isinstance(name, str) or not name.strip()), None)
+    bad = next((i for i, name in enumerate(value)
+                if not isinstance(name, str) or not name.strip() or not name.isprintable()), None)
     if bad is not None:
         return f"entry {bad} ({value[bad]!r}) is not a class name"
     if value[0] != BACKGROUND:
@@ -101,16 +104,16 @@ def _class_names(value: Any, num_classes: int) -> str | None:
     return None
 
 
-META_CHECKS = {"model_name": _model_name, "class_names": _class_names, "min_size": _size("min_size"),
+META_CHECKS = {"model_name": _model_name, "class_names": check_class_names, "min_size": _size("min_size"),
                "max_size": _size("max_size")}
 
 
 def check_meta(meta: Mapping[str, Any], num_classes: int) -> str | None:
     """Problem with a ``meta`` entry, as ``"meta.NAME: what is wrong (found VALUE)"``; absent entries are fine.
 
-    model_name: a known model. class_names: a list of distinct non-empty strings, ``__background__`` first,
-    one per class of the head (``num_classes``, background included). min_size / max_size: whole numbers
-    in the ranges of ``--min-size`` / ``--max-size``.
+    model_name: a known model. class_names: a list of distinct printable non-blank strings (no newline or
+    control character), ``__background__`` first, one per class of the head (``num_classes``, background
+    included). min_size / max_size: whole numbers in the ranges of ``--min-size`` / ``--max-size``.
     """
     for name, check in META_CHECKS.items():
         value = meta.get(name)

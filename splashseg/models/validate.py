@@ -27,7 +27,7 @@ ROWS_PER_CLASS = {  # first dimension of these tensors = factor x num_classes
 
 
 def check_tensors(state_dict: Mapping[Any, Any]) -> str | None:
-    """A state dict must map names to tensors, with no NaN or infinite value in a floating-point one.
+    """A state dict must map names to plain (dense, real) tensors with no NaN or infinite value.
 
     NaN weights are an error, not a warning: every score and box computed from them is NaN, so no
     detection made with them means anything.
@@ -39,6 +39,8 @@ def check_tensors(state_dict: Mapping[Any, Any]) -> str | None:
             return f"key {key!r} is not a tensor name"
         if not isinstance(value, torch.Tensor):
             return f"{key} is a {type(value).__name__}, not a tensor"
+        if value.is_meta or value.layout != torch.strided or value.is_quantized or value.is_complex():
+            return f"{key} is not a plain tensor of real numbers ({value.layout}, {value.dtype}, {value.device})"
         if value.is_floating_point() and not bool(torch.isfinite(value).all()):
             return f"{key} holds NaN or infinite values"
     return None

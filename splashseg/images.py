@@ -60,12 +60,27 @@ class LoadedImage:
         return int(self.rgb.shape[1])
 
 
+def _gray_to_uint8(values: np.ndarray, sixteen_bit: bool) -> np.ndarray:
+    """Gray values of any range (float64 ``[H, W]``) -> ``uint8 [H, W]``.
+
+    16-bit data (an ``I;16`` mode, or values in 0..65535 beyond 255) is scaled by 255/65535; 8-bit data in
+    a wider mode is kept; anything else (negative values, beyond 65535: float or 32-bit pictures) is
+    stretched from its finite minimum..maximum to 0..255. NaN becomes the minimum, infinities the ends.
+    """
+    finite = values[np.isfinite(values)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+    values = np.nan_to_num(values, nan=low, posinf=high, neginf=low)
+    if sixteen_bit or (low >= 0 and 255 < high <= 65535):
+        values = values * (255.0 / 65535.0)
+    elif low < 0 or high > 255:
+        values = (values - low) * (255.0 / (high - low))
+    return np.clip(np.rint(values), 0, 255).astype(np.uint8)
+
+
 def _to_uint8(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     """Convert any Pillow mode to (RGB uint8 [H, W, 3], alpha uint8 [H, W] or None)."""
     if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        arr = np.asarray(img, dtype=np.float64)
-        top = 65535.0 if img.mode.startswith("I;16") or arr.max(initial=0) > 255 else 255.0
-        gray = np.clip(np.rint(arr * (255.0 / top)), 0, 255).astype(np.uint8)
+        gray = _gray_to_uint8(np.asarray(img, dtype=np.float64), img.mode.startswith("I;16"))
         return np.repeat(gray[:, :, None], 3, axis=2), None
     has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
     if has_alpha:

@@ -74,3 +74,22 @@ def test_files_that_are_no_pictures(tmp_path: Path, write, message: str):
 def test_one_pixel_picture_loads(tmp_path: Path):
     Image.new("RGB", (1, 1), (200, 10, 10)).save(tmp_path / "dot.png")
     assert read_image(tmp_path / "dot.png").rgb.tolist() == [[[200, 10, 10]]]
+
+
+def test_float_and_32_bit_pictures_without_raw_warnings(tmp_path: Path):
+    """NaN, infinities and values beyond 16 bits in float / 32-bit TIFFs: no numpy warning, a usable picture."""
+    import numpy as np
+
+    values = np.full((4, 5), 200.0, np.float32)
+    values[0, 0], values[1, 1], values[2, 2], values[3, 3] = np.nan, np.inf, -100.0, 300.0
+    Image.fromarray(values, "F").save(tmp_path / "float.tif")
+    counts = np.full((2, 3), 70_000, np.int32)
+    counts[0, 0] = 0
+    Image.fromarray(counts, "I").save(tmp_path / "counts.tif")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        floats = read_image(tmp_path / "float.tif").rgb[..., 0]
+        ints = read_image(tmp_path / "counts.tif").rgb[..., 0]
+    # stretched from -100..300: 200 -> 191, NaN -> the minimum, +inf -> the maximum
+    assert (floats[0, 0], floats[1, 1], floats[2, 2], floats[3, 3], floats[0, 1]) == (0, 255, 0, 255, 191)
+    assert ints.tolist() == [[0, 255, 255], [255, 255, 255]]

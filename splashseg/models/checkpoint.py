@@ -101,11 +101,16 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
             raise InputError(f"{path}: refused: {exc} (checkpoints are data; it was not loaded)") from None
         raise InputError(f"{path}: not a PyTorch checkpoint ({exc})") from None
     ckpt = _wrap(path, data)
+    _check_fields(path, ckpt, "field model" if "model" in data else "state dict")
+    return ckpt
+
+
+def _check_fields(path: Path, ckpt: dict[str, Any], where: str) -> None:
+    """``damaged checkpoint: PATH: WHERE: problem`` for the first unusable tensor or meta entry."""
     state = ckpt["model"]
-    where = "field model" if "model" in data else "state dict"
     problem = check_tensors(state)
     if problem is None and head_classes(state) is None:
-        if where == "state dict":
+        if where == "state dict":  # a plain state dict of some other network
             raise InputError(f"{path}: not a Mask R-CNN state dict (no {HEAD})")
         problem = f"not a Mask R-CNN state dict (no {HEAD})"
     problem = problem or check_head(state)
@@ -114,7 +119,6 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     problem = check_meta(ckpt["meta"], head_classes(state))
     if problem is not None:
         raise InputError(f"damaged checkpoint: {path}: field {problem}")
-    return ckpt
 
 
 def _wrap(path: Path, data: Any) -> dict[str, Any]:

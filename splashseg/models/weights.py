@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,7 @@ def _read_weights(path: Path, url: str) -> dict[str, torch.Tensor]:
 def _download(model_name: str, weights: Any, path: Path) -> None:
     """Fetch ``weights.url`` to ``path`` (torch.hub writes a temporary file, checks the hash, renames)."""
     match = HASH_IN_NAME.search(path.name)
+    print(f"downloading {weights.url} to {path}", file=sys.stderr)  # stdout stays clean for --json
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         torch.hub.download_url_to_file(weights.url, str(path), match.group(1) if match else None, progress=True)

@@ -124,3 +124,14 @@ def test_mask_file_names_survive_odd_class_names(tmp_path: Path, image_dir: Path
 
     assert mask_file_name("a", 7, names[1]) == "a_007_..-up-and_out__.png"
     assert mask_file_name("a", 7, names[3]) == "a_007_traffic_light.png"
+
+
+def test_bomb_as_background_of_a_video(tmp_path: Path):
+    from video_samples import write_video
+
+    clip = write_video(tmp_path / "clip.mp4", size=(64, 48), frames=2)
+    bomb = png_bomb(tmp_path / "back.png")
+    result = run("video", clip, *SMALL, "--effect", "image", "--background", bomb, "--out", tmp_path / "out.mp4")
+    assert result.exit_code == 2, result.output
+    assert f"error: --background {bomb}: image too large" in result.output
+    assert not (tmp_path / "out.mp4").exists()

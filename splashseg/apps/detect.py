@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,9 +29,16 @@ class DetectJob:
     force: bool = False
 
 
+def mask_file_name(stem: str, index: int, class_name: str) -> str:
+    """``STEM_007_traffic_light.png``: the class name made safe for a file name (``/`` -> ``-``; other
+    characters than letters, digits, ``.``, ``-`` -> ``_``) and cut to 40 characters."""
+    safe = re.sub(r"[^\w.-]", "_", class_name.replace("/", "-"))[:40]
+    return f"{stem}_{index:03d}_{safe}.png"
+
+
 def _save_masks(folder: Path, stem: str, det: Detections) -> None:
     for i in range(len(det)):
-        name = f"{stem}_{i:03d}_{det.names[i].replace('/', '-').replace(' ', '_')}.png"
+        name = mask_file_name(stem, i, det.names[i])
         write_image(folder / name, np.repeat((det.masks[i] * 255).astype(np.uint8)[:, :, None], 3, axis=2))
 
 
@@ -45,7 +53,8 @@ def run_detect(job: DetectJob, predictor: Predictor, reporter: Reporter) -> dict
     failures, results, per_image = ReadFailures(), [], []
     with reporter.progress() as bar:
         task = bar.add_task("detect", total=len(job.inputs), rate="")
-        for batch in read_batches(job.inputs, predictor.batch_size, failures, reporter.warn):
+        for batch in read_batches(job.inputs, predictor.batch_size, failures, reporter.warn,
+                                  lambda im: predictor.input_problem(im.height, im.width)):
             for image, det in zip(batch, predictor([im.rgb for im in batch]), strict=True):
                 out_path = job.out / names[image.path]
                 write_image(out_path, draw_detections(image.rgb, det), format=image.format)

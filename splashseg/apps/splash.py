@@ -22,7 +22,10 @@ def load_style(effect: str, background: Path | None, feather: float, invert: boo
 
     if effect == "image" and background is None:
         raise InputError("--effect image needs --background PATH (the picture to put behind the objects)")
-    picture = read_image(background).rgb if background is not None else None
+    try:
+        picture = read_image(background).rgb if background is not None else None
+    except InputError as exc:
+        raise InputError(f"--background {exc}") from None
     return SplashStyle(effect, picture, feather, invert, blur_sigma, color)
 
 
@@ -43,7 +46,8 @@ def run_splash(job: SplashJob, predictor: Predictor, reporter: Reporter) -> dict
     compositor = HostCompositor(job.style)  # pictures are read, splashed and written on the host
     with reporter.progress() as bar:
         task = bar.add_task("splash", total=len(job.inputs), rate="")
-        for batch in read_batches(job.inputs, predictor.batch_size, failures, reporter.warn):
+        for batch in read_batches(job.inputs, predictor.batch_size, failures, reporter.warn,
+                                  lambda im: predictor.input_problem(im.height, im.width)):
             for image, det in zip(batch, predictor([im.rgb for im in batch]), strict=True):
                 if len(det) == 0:
                     reporter.warn(f"{image.path}: no objects found; the whole picture is "

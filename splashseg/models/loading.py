@@ -8,8 +8,9 @@ from pathlib import Path
 from torchvision.models.detection import MaskRCNN
 
 from ..errors import InputError
-from .checkpoint import load_checkpoint, make_meta, num_classes_in
+from .checkpoint import fit_state_dict, load_checkpoint, make_meta, num_classes_in
 from .registry import DEFAULT_MODEL, MODELS, build_model
+from .validate import check_class_names
 from .weights import coco_class_names
 
 BACKGROUND = "__background__"
@@ -52,6 +53,10 @@ def load_model(model_name: str | None = None, weights: str = "coco", *, class_na
     they differ from COCO's (fine-tuning); with ``none`` they set the head size; with ``PATH`` they must
     match the checkpoint's count, else :class:`InputError`. ``None``: COCO's, or the checkpoint's.
     """
+    if class_names is not None:  # e.g. a dataset's categories: refused here, not in the checkpoint it would make
+        problem = check_class_names(list(class_names), len(class_names))
+        if problem is not None:
+            raise InputError(f"class names: {problem}")
     if weights not in ("coco", "none"):
         return _load_from_file(Path(weights), model_name, class_names, min_size, max_size)
     name = model_name or DEFAULT_MODEL
@@ -69,11 +74,7 @@ def _load_from_file(path: Path, model_name: str | None, class_names: list[str] |
     if model_name and saved_name and model_name != saved_name:
         raise InputError(f"{path}: checkpoint is for {saved_name}, not --model {model_name}")
     name = saved_name or model_name or DEFAULT_MODEL
-    if name not in MODELS:
-        raise InputError(f"{path}: checkpoint names unknown model '{name}' (known: {', '.join(MODELS)})")
-    found = num_classes_in(state)
-    if found is None:
-        raise InputError(f"{path}: not a Mask R-CNN state dict (no roi_heads.box_predictor weights)")
+    found = num_classes_in(state)  # load_checkpoint checked the head, the names and the sizes
     names = list(meta.get("class_names") or _generic_names(found))
     if class_names is not None and len(class_names) != found:
         raise InputError(f"{path}: checkpoint has {found - 1} classes ({', '.join(names[1:6])}"
@@ -87,13 +88,6 @@ def _load_from_file(path: Path, model_name: str | None, class_names: list[str] |
 
 
 def _load_state(model: MaskRCNN, state: dict, path: Path, name: str) -> None:
-    try:
-        result = model.load_state_dict(state, strict=False)
-    except RuntimeError as exc:  # shape mismatches
-        detail = str(exc).strip().splitlines()[-1].strip()
-        raise InputError(f"{path}: weights do not fit {name} ({detail[:200]})") from None
-    missing = [k for k in result.missing_keys if not k.endswith("num_batches_tracked")]
-    unexpected = result.unexpected_keys
-    if missing or unexpected:
-        raise InputError(f"{path}: weights do not fit {name} ({len(missing)} missing, {len(unexpected)} "
-                         f"unexpected tensors, e.g. {(missing or unexpected)[0]}); pass the right --model")
+    problem = fit_state_dict(model, state)
+    if problem is not None:
+        raise InputError(f"{path}: weights do not fit {name} ({problem}); pass the right --model")

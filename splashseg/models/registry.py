@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from torch import nn
@@ -14,9 +15,12 @@ from torchvision.models.detection import (
     maskrcnn_resnet50_fpn,
     maskrcnn_resnet50_fpn_v2,
 )
+from torchvision.models.detection.backbone_utils import resnet_fpn_backbone
 from torchvision.models.detection.faster_rcnn import FastRCNNPredictor
 from torchvision.models.detection.mask_rcnn import MaskRCNNPredictor
+from torchvision.ops import FrozenBatchNorm2d
 
+from ..errors import InputError
 from .small import build_small_maskrcnn
 
 DEFAULT_MODEL = "maskrcnn_resnet50_fpn_v2"
@@ -26,8 +30,10 @@ DEFAULT_MODEL = "maskrcnn_resnet50_fpn_v2"
 class ModelSpec:
     """How to build one architecture.
 
-    build: ``build(weights_enum_or_None, num_classes, **maskrcnn_kwargs) -> MaskRCNN``.
+    build: ``build(num_classes, **maskrcnn_kwargs) -> MaskRCNN``, random weights, every layer trainable.
     coco_weights: torchvision's weights entry for COCO, or ``None`` when the model has none.
+    build_coco: ``build_coco(**maskrcnn_kwargs) -> MaskRCNN``: the network exactly as torchvision builds it
+        for ``coco_weights`` (91 classes, frozen stem, ...), not yet filled with them.
     min_size, max_size: the default resize (short side, long side limit) for inputs.
     """
 
@@ -35,27 +41,56 @@ class ModelSpec:
     coco_weights: Any | None
     min_size: int
     max_size: int
+    build_coco: Callable[..., MaskRCNN] | None = None
 
 
-def _torchvision_builder(fn: Callable[..., MaskRCNN]) -> Callable[..., MaskRCNN]:
-    def build(weights: Any | None, num_classes: int | None, **kwargs: Any) -> MaskRCNN:
-        if weights is not None:  # torchvision insists on the weights' own class count
-            return fn(weights=weights, weights_backbone=None, **kwargs)
-        return fn(weights=None, weights_backbone=None, num_classes=num_classes or 91, **kwargs)
-
-    return build
+COCO_CLASSES = 91
+COCO_TRAINABLE_LAYERS = 3  # torchvision's default with pretrained weights: layer2-4 train, conv1/layer1 frozen
 
 
-def _small_builder(weights: Any | None, num_classes: int | None, **kwargs: Any) -> MaskRCNN:
-    return build_small_maskrcnn(num_classes or 91, **kwargs)
+def _freeze_stem(model: MaskRCNN, trainable_layers: int = COCO_TRAINABLE_LAYERS) -> None:
+    """Freeze the backbone's parameters outside its last ``trainable_layers`` stages, as torchvision does."""
+    trainable = ("layer4", "layer3", "layer2", "layer1", "conv1")[:trainable_layers]
+    for name, parameter in model.backbone.body.named_parameters():
+        if not name.startswith(trainable):
+            parameter.requires_grad_(False)
+
+
+def _resnet50_fpn(num_classes: int | None, **kwargs: Any) -> MaskRCNN:
+    return maskrcnn_resnet50_fpn(weights=None, weights_backbone=None, num_classes=num_classes or COCO_CLASSES,
+                                 **kwargs)
+
+
+def _resnet50_fpn_coco(**kwargs: Any) -> MaskRCNN:
+    """v1 as shipped with COCO weights: batch norms frozen into buffers with eps 0 (as it was trained)."""
+    backbone = resnet_fpn_backbone(backbone_name="resnet50", weights=None,
+                                   norm_layer=partial(FrozenBatchNorm2d, eps=0.0),
+                                   trainable_layers=COCO_TRAINABLE_LAYERS)
+    return MaskRCNN(backbone, num_classes=COCO_CLASSES, **kwargs)
+
+
+def _resnet50_fpn_v2(num_classes: int | None, **kwargs: Any) -> MaskRCNN:
+    return maskrcnn_resnet50_fpn_v2(weights=None, weights_backbone=None,
+                                    num_classes=num_classes or COCO_CLASSES, **kwargs)
+
+
+def _resnet50_fpn_v2_coco(**kwargs: Any) -> MaskRCNN:
+    """v2 as shipped with COCO weights: trainable batch norms, stem and first stage frozen."""
+    model = _resnet50_fpn_v2(COCO_CLASSES, **kwargs)
+    _freeze_stem(model)
+    return model
+
+
+def _small(num_classes: int | None, **kwargs: Any) -> MaskRCNN:
+    return build_small_maskrcnn(num_classes or COCO_CLASSES, **kwargs)
 
 
 MODELS: dict[str, ModelSpec] = {
-    "maskrcnn_resnet50_fpn_v2": ModelSpec(_torchvision_builder(maskrcnn_resnet50_fpn_v2),
-                                          MaskRCNN_ResNet50_FPN_V2_Weights.COCO_V1, 800, 1333),
-    "maskrcnn_resnet50_fpn": ModelSpec(_torchvision_builder(maskrcnn_resnet50_fpn),
-                                       MaskRCNN_ResNet50_FPN_Weights.COCO_V1, 800, 1333),
-    "maskrcnn_small": ModelSpec(_small_builder, None, 384, 640),
+    "maskrcnn_resnet50_fpn_v2": ModelSpec(_resnet50_fpn_v2, MaskRCNN_ResNet50_FPN_V2_Weights.COCO_V1, 800, 1333,
+                                          _resnet50_fpn_v2_coco),
+    "maskrcnn_resnet50_fpn": ModelSpec(_resnet50_fpn, MaskRCNN_ResNet50_FPN_Weights.COCO_V1, 800, 1333,
+                                       _resnet50_fpn_coco),
+    "maskrcnn_small": ModelSpec(_small, None, 384, 640),
 }
 
 
@@ -63,18 +98,19 @@ def build_model(name: str, num_classes: int | None = None, *, coco: bool = False
                 min_size: int | None = None, max_size: int | None = None, **kwargs: Any) -> MaskRCNN:
     """Build model ``name`` for ``num_classes`` (background included; ``None``: COCO's 91).
 
-    ``coco=True`` loads torchvision's COCO weights (through its cache; see :mod:`.weights`) and, when
-    ``num_classes`` differs from 91, replaces the box and mask predictors for fine-tuning.
+    ``coco=True`` loads torchvision's COCO weights (from its cache, read as data only; see :mod:`.weights`)
+    and, when ``num_classes`` differs from 91, replaces the box and mask predictors for fine-tuning.
     """
     spec = MODELS[name]
     size = {"min_size": min_size or spec.min_size, "max_size": max_size or spec.max_size}
     if not coco:
-        return spec.build(None, num_classes, **size, **kwargs)
-    from .weights import coco_weights_guard
+        return spec.build(num_classes, **size, **kwargs)
+    if spec.coco_weights is None or spec.build_coco is None:
+        raise InputError(f"model {name} has no COCO weights; use --weights none or a checkpoint PATH")
+    from .weights import build_with_coco_weights
 
-    with coco_weights_guard(name, spec.coco_weights):
-        model = spec.build(spec.coco_weights, None, **size, **kwargs)
-    if num_classes is not None and num_classes != len(spec.coco_weights.meta["categories"]):
+    model = build_with_coco_weights(partial(spec.build_coco, **size, **kwargs), name, spec.coco_weights)
+    if num_classes is not None and num_classes != COCO_CLASSES:
         replace_heads(model, num_classes)
     return model
 

@@ -84,6 +84,22 @@ class Predictor:
         if roi_heads is not None:  # let the model drop low scores before it pastes their masks
             roi_heads.score_thresh = min(roi_heads.score_thresh, self.conf) if self.conf < 0.05 else self.conf
 
+    def input_problem(self, height: int, width: int) -> str | None:
+        """Why the model cannot take an ``height x width`` picture, or ``None``.
+
+        torchvision scales a picture so its short side is ``min_size`` unless its long side would pass
+        ``max_size``; a picture thinner than ``max_size`` : 1 (e.g. 2000 x 1 pixels) gets a side of 0 px.
+        """
+        transform = getattr(self.model, "transform", None)
+        if transform is None:
+            return None
+        short, long = sorted((height, width))
+        scale = min(float(transform.min_size[-1]) / short, float(transform.max_size) / long)
+        if short * scale < 1:
+            return (f"too thin for the model ({width} x {height} pixels: scaled to fit "
+                    f"--max-size {transform.max_size}, its short side would be 0 pixels)")
+        return None
+
     def __call__(self, images: Sequence[np.ndarray]) -> list[Detections]:
         """images: RGB ``uint8 [H, W, 3]`` arrays (sizes may differ). Returns NumPy detections."""
         tensors = [torch.from_numpy(np.require(img, np.uint8, ["C", "W"])) for img in images]  # [H, W, 3]

@@ -53,7 +53,8 @@ def image_backdrop(image_rgb: np.ndarray, background: np.ndarray | None, blur_si
                    color: tuple[int, int, int]) -> np.ndarray:
     if background is None:
         raise ValueError("effect 'image' needs a background picture")
-    return cover_resize(background, *image_rgb.shape[:2]).copy()
+    fitted = cover_resize(background, *image_rgb.shape[:2])
+    return fitted.copy() if fitted is background else fitted  # color_splash writes into the backdrop
 
 
 BACKDROPS: dict[str, Backdrop] = {

@@ -17,7 +17,7 @@ the host with :func:`~splashseg.video.instances.host_instances` (masks as float3
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -37,7 +37,7 @@ DEFAULT_COVER = 0.6
 
 @dataclass
 class TrackState:
-    """One live track on the current frame (host NumPy; the tracker replaces, never edits, its arrays).
+    """One track on one frame (host NumPy; :meth:`Tracker.update` returns snapshots that stay as they are).
 
     key: creation order (internal); id: public id (None until confirmed, unless given by ``final_ids``);
     mask: float32 [H, W] in [0, 1]; box: float32 [4] ``x1, y1, x2, y2``; score: the model's last score;
@@ -123,7 +123,7 @@ class Tracker:
         if instances is not None:
             self._observe(host_instances(instances))
         self.log.record(frame_index, self.tracks)
-        return list(self.tracks)
+        return [replace(t, votes=dict(t.votes)) for t in self.tracks]  # snapshots: later frames change tracks
 
     def confirmed_tracks(self) -> list[TrackState]:
         """The live tracks that count (found on ``min_hits`` model frames, or known from ``final_ids``)."""

@@ -10,6 +10,7 @@ from track_samples import Mover, boxes_of, fake_detections, iou, make_clip
 from splashseg.errors import InputError
 from splashseg.predict import Detections
 from splashseg.video.flow import FlowPropagator
+from splashseg.video.instance_store import InstanceStore
 from splashseg.video.instances import Instances, empty_instances
 from splashseg.video.keep import keep_mask
 from splashseg.video.tracking import Tracker
@@ -194,3 +195,25 @@ def test_bad_parameters_are_input_errors(name, value):
 def test_instances_must_agree():
     with pytest.raises(ValueError, match="disagree"):
         Instances(np.zeros((2, 4, 4), np.float32), boxes_of(np.zeros((1, 4, 4))), np.zeros(2, np.float32), ["a", "b"])
+
+
+def test_stored_detections_replay_the_first_pass():
+    clip = make_clip([Mover("ball", (20, 30), (3, 1), radius=12), Mover("box", (100, 70), (-2, 0), half=(10, 8))],
+                     10)
+    store, first, propagator = InstanceStore(), Tracker(), FlowPropagator()
+    for t, frame in enumerate(clip.frames):
+        found = fake_detections(clip, t) if t % 2 == 0 else None
+        if found is not None:
+            found.masks[0] *= 0.8  # a soft mask
+            store.put(t, found)
+        first.update(t, found, propagator.advance(frame))
+    assert len(store) == 5 and 1 not in store and store.get(1) is None
+    assert store.nbytes < 5 * 2 * 30 * 30  # crops of the boxes, not whole frames
+    back = store.get(4)
+    original = fake_detections(clip, 4)
+    assert np.array_equal(back.masks[1], original.masks[1])  # 0/1 masks come back exact
+    assert np.abs(back.masks[0] - 0.8 * original.masks[0]).max() <= 0.5 / 255
+    second, propagator = Tracker(final_ids=first.log.final_ids()), FlowPropagator()
+    for t, frame in enumerate(clip.frames):
+        second.update(t, store.get(t), propagator.advance(frame))
+    assert [t.entries for t in second.log.tracks()] == [t.entries for t in first.log.tracks()]

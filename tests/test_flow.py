@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from track_samples import Mover, fake_detections, iou, make_clip, texture
 
-from splashseg.video.flow import FlowPropagator, small_gray, work_shape
+from splashseg.video.flow import FlowPropagator, small_rgb, work_shape
 from splashseg.video.tracking import Tracker
 
 SHIFT = (3, -2)  # dx, dy in pixels
@@ -96,9 +96,9 @@ def test_torch_frames_give_the_same_flow():
     first, second = shifted_pair(120, 400)  # shrunk to the working size
     shape = work_shape(120, 400, 320)
     assert shape == (96, 320)
-    gray_torch, gray_numpy = small_gray(torch.from_numpy(first), shape), small_gray(first, shape)
-    assert gray_torch.dtype == np.uint8 and gray_torch.shape == shape
-    assert np.corrcoef(gray_torch.ravel(), gray_numpy.ravel())[0, 1] > 0.95  # area filters differ a little
+    small_torch, small_numpy = small_rgb(torch.from_numpy(first), shape), small_rgb(first, shape)
+    assert small_torch.dtype == np.uint8 and small_torch.shape == (*shape, 3)
+    assert np.corrcoef(small_torch.ravel(), small_numpy.ravel())[0, 1] > 0.95  # area filters differ a little
     by_numpy, by_torch = FlowPropagator(), FlowPropagator()
     by_numpy.advance(first), by_torch.advance(torch.from_numpy(first))
     flow_numpy, flow_torch = by_numpy.advance(second), by_torch.advance(torch.from_numpy(second))

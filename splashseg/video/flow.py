@@ -2,9 +2,9 @@
 
 OpenCV's DIS optical flow (``cv2.DISOpticalFlow_create``, preset ``ultrafast``) runs on a small gray copy
 of each frame (long side ``work_size`` = 320 pixels, never enlarged) at a finest pyramid level of at least
-160 pixels, so a step costs a few milliseconds on one CPU core even for HD video. Flow runs on the host
-even when the model runs on CUDA: a torch frame is turned gray and shrunk on its device and only the
-small gray picture is copied to the host.
+100 pixels, so a step costs a few milliseconds on one CPU core even for HD video. Flow runs on the host
+even when the model runs on CUDA: a torch frame is shrunk on its device and only the small copy comes
+to the host.
 
 Directions, for the step from the previous frame P to the current frame C (pixel coordinates x, y):
 
@@ -28,7 +28,8 @@ Pixels that come from outside P read 0 (nothing kept). Masks are float32 in [0, 
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import cv2
 import numpy as np
@@ -41,10 +42,12 @@ PRESETS = {
 MODES = ("affine", "dense")
 DEFAULT_WORK_SIZE = 320
 DEFAULT_PRESET = "ultrafast"
-FINEST_SIDE = 160  # the finest pyramid level DIS computes has at least this long side
+FINEST_SIDE = 100  # the finest pyramid level DIS computes has at least this long side
 _MAX_POINTS = 1500  # flow samples per mask for the affine fit
+_CHECK_POINTS = 600  # pixels per mask that judge the candidate motions
+_CLEAR_WIN = 0.6  # a flow fit whose look mismatch is at most this share of standing still's is taken as is
+_NUDGE = (-2, -1, 0, 1, 2)  # working pixels: the best candidate is also tried this much to each side
 _MAX_SCALE_STEP = 0.25  # an affine fit that grows or shrinks a mask more than this per frame is not trusted
-_GRAY_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R BT.601 luma of R, G, B
 
 
 def work_shape(height: int, width: int, work_size: int) -> tuple[int, int]:
@@ -53,93 +56,154 @@ def work_shape(height: int, width: int, work_size: int) -> tuple[int, int]:
     return max(8, round(height * scale)), max(8, round(width * scale))
 
 
-def small_gray(frame: Any, shape: tuple[int, int]) -> np.ndarray:
-    """uint8 [h, w] gray picture of an RGB frame (NumPy uint8 [H, W, 3], or a torch tensor on any device).
-
-    A torch frame is reduced on its device; only the small picture comes to the host.
-    """
+def small_rgb(frame: Any, shape: tuple[int, int]) -> np.ndarray:
+    """uint8 [h, w, 3] RGB copy of a frame (NumPy uint8 [H, W, 3] RGB, or a torch tensor on any device)
+    shrunk to ``shape`` by area averaging. A torch frame is shrunk on its device; only the small copy
+    comes to the host."""
     height, width = shape
     if isinstance(frame, np.ndarray):
-        small = frame if frame.shape[:2] == shape else cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA)
-        return cv2.cvtColor(np.ascontiguousarray(small), cv2.COLOR_RGB2GRAY)
-    import torch
+        if frame.shape[:2] == shape:
+            return np.ascontiguousarray(frame)
+        return cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA)
     import torch.nn.functional as F
 
-    weights = torch.tensor(_GRAY_WEIGHTS, device=frame.device)
-    gray = (frame.float() * weights).sum(dim=-1)[None, None]  # [1, 1, H, W]
-    if tuple(gray.shape[-2:]) != shape:
-        gray = F.interpolate(gray, size=shape, mode="area")
-    return gray[0, 0].round().clamp(0, 255).to(torch.uint8).cpu().numpy()
+    small = frame.permute(2, 0, 1)[None].float()  # [1, 3, H, W]
+    if tuple(small.shape[-2:]) != shape:
+        small = F.interpolate(small, size=shape, mode="area")
+    return small[0].permute(1, 2, 0).round().clamp(0, 255).byte().cpu().numpy()
+
+
+class Picture(NamedTuple):
+    """A frame as the flow sees it: gray uint8 [h, w] (for DIS) and RGB uint8 [h, w, 3] (for checking
+    a motion, as objects can differ from their background in colour alone)."""
+
+    gray: np.ndarray
+    rgb: np.ndarray
+
+    @classmethod
+    def of(cls, frame: Any, shape: tuple[int, int]) -> Picture:
+        rgb = small_rgb(frame, shape)
+        return cls(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), rgb)
+
+
+def _spread(ys: np.ndarray, xs: np.ndarray, most: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``most`` of the points (ys, xs), evenly spread."""
+    step = max(1, math.ceil(len(xs) / most))
+    return ys[::step], xs[::step]
 
 
 class FrameFlow:
     """The motion from the previous frame to the current one (see the module docstring for directions).
 
-    Each flow is computed on first use, so a frame where nothing needs carrying costs only the small gray
+    Each flow is computed on first use, so a frame where nothing needs carrying costs only the small
     copy. frame_size: ``(H, W)`` of the full frames (the masks' size).
     """
 
-    def __init__(self, engine: Any, previous: np.ndarray, current: np.ndarray, frame_size: tuple[int, int],
+    def __init__(self, engine: Any, previous: Picture, current: Picture, frame_size: tuple[int, int],
                  mode: str = "affine") -> None:
         self._engine, self._previous, self._current = engine, previous, current
         self.frame_size, self.mode = frame_size, mode
         self._forward: np.ndarray | None = None
         self._backward: np.ndarray | None = None
         self._maps: tuple[np.ndarray, np.ndarray] | None = None
-        small_h, small_w = current.shape
+        small_h, small_w = current.gray.shape
         self.scale = (frame_size[1] / small_w, frame_size[0] / small_h)  # full pixels per working pixel, x and y
 
     def forward(self) -> np.ndarray:
         """float32 [h, w, 2] at the working size, in working pixels: ``(g_x, g_y)`` per previous pixel."""
         if self._forward is None:
-            self._forward = self._engine.calc(self._previous, self._current, None)
+            self._forward = self._engine.calc(self._previous.gray, self._current.gray, None)
         return self._forward
 
     def backward(self) -> np.ndarray:
         """float32 [h, w, 2] at the working size, in working pixels: ``(f_x, f_y)`` per current pixel."""
         if self._backward is None:
-            self._backward = self._engine.calc(self._current, self._previous, None)
+            self._backward = self._engine.calc(self._current.gray, self._previous.gray, None)
         return self._backward
 
-    def warp(self, masks: np.ndarray) -> np.ndarray:
+    def warp(self, masks: np.ndarray, speeds: Sequence[tuple[float, float] | None] | None = None) -> np.ndarray:
         """Carry masks of the previous frame to the current one, each on its own (``self.mode``).
 
-        masks: float32 [H, W] or [N, H, W] in [0, 1] (bool is accepted). Returns float32 of the same
-        shape in [0, 1]; pixels that came from outside the frame are 0.
+        masks: float32 [H, W] or [N, H, W] in [0, 1] (bool is accepted). speeds: per mask, the object's own
+        recent motion ``(vx, vy)`` in full pixels per frame, or None; ``affine`` tries it as well (see
+        :meth:`motion`). Returns float32 of the same shape in [0, 1]; what came from outside the frame is 0.
         """
         masks = np.asarray(masks, dtype=np.float32)
         if masks.shape[-2:] != self.frame_size:
             raise ValueError(f"mask size {masks.shape[-2:]} is not the frame size {self.frame_size}")
         stack = masks.reshape(-1, *self.frame_size)
-        carry = self._carry_dense if self.mode == "dense" else self._carry_affine
-        out = np.stack([carry(mask) for mask in stack]) if len(stack) else stack.copy()
+        speeds = list(speeds) if speeds is not None else [None] * len(stack)
+        if self.mode == "dense":
+            out = [self._carry_dense(mask) for mask in stack]
+        else:
+            out = [self._carry_affine(mask, speed) for mask, speed in zip(stack, speeds, strict=True)]
+        out = np.stack(out) if len(stack) else stack.copy()
         return np.clip(out, 0.0, 1.0, out=out).reshape(masks.shape)
 
-    def motion(self, mask: np.ndarray) -> np.ndarray | None:
+    def motion(self, mask: np.ndarray, speed: tuple[float, float] | None = None) -> np.ndarray | None:
         """float64 [2, 3] affine map from previous-frame to current-frame full pixels for the object under
-        ``mask`` (float32 [H, W]), fitted to the forward flow inside it; None when the mask is empty."""
-        small_h, small_w = self._current.shape
+        ``mask`` (float32 [H, W]); None when the mask is empty.
+
+        Candidates: the rotation + scale + shift fitted to the forward flow inside the mask (RANSAC), the
+        shift ``speed`` (the object's own recent motion, when given) and no motion. The one that best
+        matches the object's look between the frames (mean absolute RGB difference over the mask and a
+        ring around it) wins, so a textureless object, whose flow is noise, still moves with its edges.
+        """
+        small_h, small_w = self._current.gray.shape
         small = cv2.resize(mask, (small_w, small_h), interpolation=cv2.INTER_AREA) >= 0.5  # [h, w] bool
+        if not small.any():
+            return None
+        candidates = [np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])]
+        if speed is not None:
+            candidates.append(np.array([[1.0, 0.0, speed[0]], [0.0, 1.0, speed[1]]]))
+        fit = self._fit(small)
+        if fit is not None:
+            candidates.append(fit)
+        if len(candidates) == 1:
+            return candidates[0]
+        ring = cv2.dilate(small.astype(np.uint8), np.ones((5, 5), np.uint8))
+        ys, xs = _spread(*np.nonzero(ring), _CHECK_POINTS)
+        errors = self._mismatch(xs, ys, candidates)
+        if fit is not None and errors[-1] <= _CLEAR_WIN * errors[0]:
+            return fit  # the flow explains the object's look far better than standing still: trust it
+        best = candidates[int(np.argmin(errors))]
+        sx, sy = self.scale
+        nudged = [best + np.array([[0, 0, dx * sx], [0, 0, dy * sy]]) for dy in _NUDGE for dx in _NUDGE]
+        return nudged[int(np.argmin(self._mismatch(xs, ys, nudged)))]
+
+    def _fit(self, small: np.ndarray) -> np.ndarray | None:
+        """The affine fitted to the forward flow inside bool [h, w] ``small`` (a median shift when RANSAC
+        fails or scales too much); None without enough points."""
         inner = cv2.erode(small.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-        ys, xs = np.nonzero(inner if inner.sum() >= 8 else small)
+        ys, xs = _spread(*np.nonzero(inner if inner.sum() >= 8 else small), _MAX_POINTS)
         if len(xs) == 0:
             return None
-        step = max(1, math.ceil(len(xs) / _MAX_POINTS))
-        ys, xs = ys[::step], xs[::step]
         sx, sy = self.scale
         flow = self.forward()[ys, xs] * np.float32((sx, sy))  # [K, 2] full pixels
         source = np.stack([(xs + 0.5) * sx - 0.5, (ys + 0.5) * sy - 0.5], axis=1).astype(np.float32)  # [K, 2]
-        target = source + flow
         if len(xs) >= 8:
-            fit, _ = cv2.estimateAffinePartial2D(source, target, method=cv2.RANSAC,
+            fit, _ = cv2.estimateAffinePartial2D(source, source + flow, method=cv2.RANSAC,
                                                  ransacReprojThreshold=max(1.0, 0.5 * sx))
             if fit is not None and abs(math.hypot(fit[0, 0], fit[1, 0]) - 1.0) <= _MAX_SCALE_STEP:
                 return fit
         shift = np.median(flow, axis=0)
         return np.array([[1.0, 0.0, shift[0]], [0.0, 1.0, shift[1]]])
 
-    def _carry_affine(self, mask: np.ndarray) -> np.ndarray:
-        fit = self.motion(mask)
+    def _mismatch(self, xs: np.ndarray, ys: np.ndarray, fits: list[np.ndarray]) -> np.ndarray:
+        """float32 [F]: for each of ``fits`` (full pixels), the mean absolute RGB difference between the
+        previous frame's working pixels (xs, ys) and where the fit takes them in the current frame."""
+        sx, sy = self.scale
+        full = np.stack([(xs + 0.5) * sx - 0.5, (ys + 0.5) * sy - 0.5, np.ones(len(xs))])  # [3, K]
+        moved = np.stack(fits) @ full  # [F, 2, K] full pixels in the current frame
+        map_x = ((moved[:, 0].T + 0.5) / sx - 0.5).astype(np.float32)  # [K, F] working pixels
+        map_y = ((moved[:, 1].T + 0.5) / sy - 0.5).astype(np.float32)
+        seen = cv2.remap(self._current.rgb, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        before = np.tile(self._previous.rgb[ys, xs], (1, len(fits)))  # uint8 [K, F * 3]
+        difference = cv2.absdiff(seen.reshape(len(xs), len(fits) * 3), before)  # uint8 [K, F * 3]
+        return difference.sum(axis=0, dtype=np.int64).reshape(len(fits), 3).sum(axis=1) / (3.0 * len(xs))
+
+    def _carry_affine(self, mask: np.ndarray, speed: tuple[float, float] | None = None) -> np.ndarray:
+        fit = self.motion(mask, speed)
         if fit is None:
             return mask.copy()
         height, width = self.frame_size
@@ -181,14 +245,14 @@ class FlowPropagator:
             raise ValueError(f"work_size must be 16 to 4096 pixels, got {work_size}")
         self.work_size, self.preset, self.mode = int(work_size), preset, mode
         self._engine = cv2.DISOpticalFlow_create(PRESETS[preset])
-        self._previous: np.ndarray | None = None
+        self._previous: Picture | None = None
         self._frame_size: tuple[int, int] | None = None
 
     def advance(self, frame_rgb: Any) -> FrameFlow | None:
         """Take the next frame; return the flow from the previous frame to this one (or None)."""
         frame_size = (int(frame_rgb.shape[0]), int(frame_rgb.shape[1]))
         shape = work_shape(*frame_size, self.work_size)
-        current = small_gray(frame_rgb, shape)
+        current = Picture.of(frame_rgb, shape)
         previous, same_size = self._previous, frame_size == self._frame_size
         self._previous, self._frame_size = current, frame_size
         if previous is None or not same_size:

@@ -133,7 +133,8 @@ class Tracker:
         """Move every live track to the current frame: by flow (source ``flow``) or as it was (``hold``)."""
         if not self.tracks:
             return
-        masks = flow.warp(np.stack([t.mask for t in self.tracks])) if flow is not None else None
+        speeds = [t.sighting.speed if t.sighting is not None else None for t in self.tracks]
+        masks = flow.warp(np.stack([t.mask for t in self.tracks]), speeds) if flow is not None else None
         kept = []
         for i, track in enumerate(self.tracks):
             if masks is not None and _mask_box(track.mask) is not None:  # box-only tracks stay where they are
@@ -150,9 +151,7 @@ class Tracker:
         if self.tracks and found.frame_size != self.tracks[0].mask.shape:
             raise ValueError(f"detections of size {found.frame_size} for frames of size {self.tracks[0].mask.shape}")
         found = self._without_duplicates(found)
-        pairs = match(self._guesses(found.frame_size),
-                      np.stack([t.box for t in self.tracks]) if self.tracks else np.zeros((0, 4), np.float32),
-                      found.masks, found.boxes, iou_threshold=self.iou_threshold, cover_threshold=self.cover)
+        pairs = self._pairs(found)
         matched = {track for track, _ in pairs}
         for track_index, det in pairs:
             self._hit(self.tracks[track_index], found, det)
@@ -168,16 +167,30 @@ class Tracker:
                 if track.id is None:
                     track.id, self._next_id = self._next_id, self._next_id + 1
 
-    def _guesses(self, frame_size: tuple[int, int]) -> list[np.ndarray]:
-        """Stacks [tracks, H, W] of where the tracks' masks may be now: as carried, and (when any track
-        has a speed) moved at constant speed from the model's last sighting."""
-        if not self.tracks:
-            return [np.zeros((0, *frame_size), np.float32)]
-        carried = np.stack([t.mask for t in self.tracks])
-        moved = [t.sighting.guess(self._frame) if t.sighting is not None else None for t in self.tracks]
+    def _pairs(self, found: Instances) -> list[tuple[int, int]]:
+        """(track index, detection index) pairs: tracks that count are matched first, so a new track
+        never takes the detection of an established one."""
+        pairs: list[tuple[int, int]] = []
+        free = list(range(len(found)))
+        counted = [i for i, t in enumerate(self.tracks) if t.confirmed or t.id is not None]
+        for group in (counted, [i for i in range(len(self.tracks)) if i not in counted]):
+            if group and free:
+                found_pairs = match(self._guesses(group), np.stack([self.tracks[i].box for i in group]),
+                                    found.masks[free], found.boxes[free], iou_threshold=self.iou_threshold,
+                                    cover_threshold=self.cover)
+                pairs += [(group[i], free[j]) for i, j in found_pairs]
+                free = [d for d in free if d not in {p[1] for p in pairs}]
+        return pairs
+
+    def _guesses(self, group: list[int]) -> list[np.ndarray]:
+        """Stacks [tracks, H, W] of where the tracks ``group`` (indices) may be now: as carried, and (when
+        one has a speed) moved at constant speed from the model's last sighting of it."""
+        tracks = [self.tracks[i] for i in group]
+        carried = np.stack([t.mask for t in tracks])
+        moved = [t.sighting.guess(self._frame) if t.sighting is not None else None for t in tracks]
         if all(m is None for m in moved):
             return [carried]
-        return [carried, np.stack([m if m is not None else t.mask for m, t in zip(moved, self.tracks, strict=True)])]
+        return [carried, np.stack([m if m is not None else t.mask for m, t in zip(moved, tracks, strict=True)])]
 
     def _without_duplicates(self, found: Instances) -> Instances:
         if len(found) < 2:

@@ -34,6 +34,8 @@ from typing import Any, NamedTuple
 import cv2
 import numpy as np
 
+from .motion import move_mask
+
 PRESETS = {
     "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
     "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
@@ -129,16 +131,22 @@ class FrameFlow:
         :meth:`motion`). Returns float32 of the same shape in [0, 1]; what came from outside the frame is 0.
         """
         masks = np.asarray(masks, dtype=np.float32)
-        if masks.shape[-2:] != self.frame_size:
-            raise ValueError(f"mask size {masks.shape[-2:]} is not the frame size {self.frame_size}")
-        stack = masks.reshape(-1, *self.frame_size)
-        speeds = list(speeds) if speeds is not None else [None] * len(stack)
-        if self.mode == "dense":
-            out = [self._carry_dense(mask) for mask in stack]
-        else:
-            out = [self._carry_affine(mask, speed) for mask, speed in zip(stack, speeds, strict=True)]
-        out = np.stack(out) if len(stack) else stack.copy()
-        return np.clip(out, 0.0, 1.0, out=out).reshape(masks.shape)
+        stack = masks.reshape(-1, *masks.shape[-2:])
+        carried = self.carry(list(stack), speeds)
+        return (np.stack(carried) if carried else stack.copy()).reshape(masks.shape)
+
+    def carry(self, masks: Sequence[np.ndarray], speeds: Sequence[tuple[float, float] | None] | None = None
+              ) -> list[np.ndarray]:
+        """:meth:`warp` for a list of float32 [H, W] masks (no stacking of full-size arrays)."""
+        speeds = list(speeds) if speeds is not None else [None] * len(masks)
+        out = []
+        for mask, speed in zip(masks, speeds, strict=True):
+            mask = np.asarray(mask, dtype=np.float32)
+            if mask.shape != self.frame_size:
+                raise ValueError(f"mask size {mask.shape} is not the frame size {self.frame_size}")
+            moved = self._carry_dense(mask) if self.mode == "dense" else self._carry_affine(mask, speed)
+            out.append(np.clip(moved, 0.0, 1.0, out=moved))
+        return out
 
     def motion(self, mask: np.ndarray, speed: tuple[float, float] | None = None) -> np.ndarray | None:
         """float64 [2, 3] affine map from previous-frame to current-frame full pixels for the object under
@@ -204,11 +212,7 @@ class FrameFlow:
 
     def _carry_affine(self, mask: np.ndarray, speed: tuple[float, float] | None = None) -> np.ndarray:
         fit = self.motion(mask, speed)
-        if fit is None:
-            return mask.copy()
-        height, width = self.frame_size
-        return cv2.warpAffine(mask, fit, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                              borderValue=0)
+        return mask.copy() if fit is None else move_mask(mask, fit)
 
     def _carry_dense(self, mask: np.ndarray) -> np.ndarray:
         map_xy, map_frac = self._remap_maps()

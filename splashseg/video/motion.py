@@ -8,6 +8,7 @@ tracker also guesses each track's mask by moving the model's last mask of it at 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -18,23 +19,57 @@ _HIDDEN = 0.7  # a sighting smaller than this share of the usual area is taken f
 _AREA_DECAY = 0.9  # the usual area follows a growing object at once, a shrinking one by 10% a sighting
 
 
+def nonzero_bounds(mask: np.ndarray) -> tuple[int, int, int, int] | None:
+    """``(x1, y1, x2, y2)`` (ends exclusive) around the non-zero pixels of a [H, W] mask; None if none."""
+    cols = np.flatnonzero(mask.max(axis=0) > 0)
+    if not len(cols):
+        return None
+    rows = np.flatnonzero(mask[:, cols[0]: cols[-1] + 1].max(axis=1) > 0)
+    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
+
+
 def mass_centre(mask: np.ndarray) -> tuple[float, float, float]:
     """``(area, cx, cy)`` of a float32 [H, W] soft mask: its sum and the centre of its mass in pixel
     coordinates (pixel centres at ``i + 0.5``); ``(0, 0, 0)`` for an empty mask."""
-    area = float(mask.sum(dtype=np.float64))
+    bounds = nonzero_bounds(mask)
+    if bounds is None:
+        return 0.0, 0.0, 0.0
+    x1, y1, x2, y2 = bounds
+    part = mask[y1:y2, x1:x2]
+    area = float(part.sum(dtype=np.float64))
     if area <= 0:
         return 0.0, 0.0, 0.0
-    cx = float(mask.sum(axis=0, dtype=np.float64) @ (np.arange(mask.shape[1]) + 0.5)) / area
-    cy = float(mask.sum(axis=1, dtype=np.float64) @ (np.arange(mask.shape[0]) + 0.5)) / area
+    cx = float(part.sum(axis=0, dtype=np.float64) @ (np.arange(x1, x2) + 0.5)) / area
+    cy = float(part.sum(axis=1, dtype=np.float64) @ (np.arange(y1, y2) + 0.5)) / area
     return area, cx, cy
+
+
+def move_mask(mask: np.ndarray, fit: np.ndarray) -> np.ndarray:
+    """float32 [H, W] mask moved by the [2, 3] affine ``fit`` (pixel coordinates; bilinear; what leaves
+    the frame is lost). Only the region the object can reach is computed, so the cost follows its size."""
+    height, width = mask.shape
+    out = np.zeros((height, width), np.float32)
+    bounds = nonzero_bounds(mask)
+    if bounds is None:
+        return out
+    x1, y1, x2, y2 = bounds
+    corners = np.array([[x1, y1, 1], [x2, y1, 1], [x1, y2, 1], [x2, y2, 1]], np.float64) @ np.asarray(fit).T
+    to_x1, to_y1 = (max(0, int(math.floor(v)) - 2) for v in corners.min(axis=0))
+    to_x2 = min(width, int(math.ceil(corners[:, 0].max())) + 2)
+    to_y2 = min(height, int(math.ceil(corners[:, 1].max())) + 2)
+    if to_x2 <= to_x1 or to_y2 <= to_y1:
+        return out
+    local = np.array(fit, np.float64)  # maps the crop's pixels to the target region's pixels
+    local[:, 2] += local[:, :2] @ (x1, y1) - (to_x1, to_y1)
+    out[to_y1:to_y2, to_x1:to_x2] = cv2.warpAffine(np.ascontiguousarray(mask[y1:y2, x1:x2]), local,
+                                                   (to_x2 - to_x1, to_y2 - to_y1), flags=cv2.INTER_LINEAR,
+                                                   borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return out
 
 
 def translate(mask: np.ndarray, dx: float, dy: float) -> np.ndarray:
     """float32 [H, W] mask moved by ``(dx, dy)`` pixels (bilinear; what leaves the frame is lost)."""
-    height, width = mask.shape
-    shift = np.array([[1.0, 0.0, dx], [0.0, 1.0, dy]])
-    return cv2.warpAffine(mask, shift, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                          borderValue=0)
+    return move_mask(mask, np.array([[1.0, 0.0, dx], [0.0, 1.0, dy]]))
 
 
 @dataclass

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..errors import InputError
 from .instances import Instances, host_instances
-from .matching import duplicates, match, overlap
+from .matching import Crop, binary_crop, duplicates, match, overlap
 from .motion import Sighting
 from .track_log import TrackLog
 
@@ -43,7 +43,8 @@ class TrackState:
     mask: float32 [H, W] in [0, 1]; box: float32 [4] ``x1, y1, x2, y2``; score: the model's last score;
     source: ``model`` (found on this frame), ``flow`` (carried by optical flow) or ``hold`` (kept as it
     was); hits: model frames that found it; misses: model frames in a row that did not; votes: class name
-    -> model frames that named it; sighting: the model's last mask of it, with the track's speed.
+    -> model frames that named it; sighting: the model's last mask of it, with the track's speed; crop:
+    the mask's pixels at >= 0.5 (:class:`~splashseg.video.matching.Crop`), cut once per frame.
     """
 
     key: int
@@ -57,6 +58,7 @@ class TrackState:
     confirmed: bool = False
     votes: dict[str, int] = field(default_factory=dict)
     sighting: Sighting | None = None
+    crop: Crop | None = field(default=None, repr=False)
 
     @property
     def class_name(self) -> str:
@@ -64,12 +66,9 @@ class TrackState:
         return max(self.votes, key=self.votes.__getitem__) if self.votes else ""
 
 
-def _mask_box(mask: np.ndarray) -> np.ndarray | None:
-    """float32 [4] xyxy around the pixels at >= 0.5 of mask [H, W]; None when there are none."""
-    cols, rows = np.flatnonzero((mask >= 0.5).any(axis=0)), np.flatnonzero((mask >= 0.5).any(axis=1))
-    if not len(cols):
-        return None
-    return np.array([cols[0], rows[0], cols[-1] + 1, rows[-1] + 1], np.float32)
+def _crop_box(crop: Crop) -> np.ndarray:
+    """float32 [4] xyxy around a mask's :class:`Crop`."""
+    return np.array([crop.x, crop.y, crop.x + crop.bits.shape[1], crop.y + crop.bits.shape[0]], np.float32)
 
 
 def _check(name: str, value: Any, low: float, high: float, whole: bool) -> None:
@@ -134,14 +133,14 @@ class Tracker:
         if not self.tracks:
             return
         speeds = [t.sighting.speed if t.sighting is not None else None for t in self.tracks]
-        masks = flow.warp(np.stack([t.mask for t in self.tracks]), speeds) if flow is not None else None
+        masks = flow.carry([t.mask for t in self.tracks], speeds) if flow is not None else None
         kept = []
         for i, track in enumerate(self.tracks):
-            if masks is not None and _mask_box(track.mask) is not None:  # box-only tracks stay where they are
-                box = _mask_box(masks[i])
-                if box is None:  # carried out of the frame
+            if masks is not None and track.crop.bits.size:  # box-only tracks (empty masks) stay where they are
+                crop = binary_crop(masks[i])
+                if not crop.bits.size:  # carried out of the frame
                     continue
-                track.mask, track.box = masks[i], box
+                track.mask, track.box, track.crop = masks[i], _crop_box(crop), crop
             track.source = "flow" if flow is not None else "hold"
             kept.append(track)
         self.tracks = kept
@@ -150,16 +149,17 @@ class Tracker:
         """Match the carried tracks to this frame's detections; start, confirm and end tracks."""
         if self.tracks and found.frame_size != self.tracks[0].mask.shape:
             raise ValueError(f"detections of size {found.frame_size} for frames of size {self.tracks[0].mask.shape}")
-        found = self._without_duplicates(found)
-        pairs = self._pairs(found)
+        crops = [binary_crop(mask) for mask in found.masks]
+        found, crops = self._without_duplicates(found, crops)
+        pairs = self._pairs(found, crops)
         matched = {track for track, _ in pairs}
         for track_index, det in pairs:
-            self._hit(self.tracks[track_index], found, det)
+            self._hit(self.tracks[track_index], found, det, crops[det])
         survivors = [t for i, t in enumerate(self.tracks) if i in matched or self._missed(t)]
         taken = {det for _, det in pairs}
         for det in range(len(found)):
-            if det not in taken and (found.masks[det].max(initial=0) >= 0.5 or _box_area(found.boxes[det]) > 0):
-                survivors.append(self._start(found, det))
+            if det not in taken and (crops[det].bits.size or _box_area(found.boxes[det]) > 0):
+                survivors.append(self._start(found, det, crops[det]))
         self.tracks = survivors
         for track in self.tracks:
             if not track.confirmed and track.hits >= self.min_hits:
@@ -167,7 +167,7 @@ class Tracker:
                 if track.id is None:
                     track.id, self._next_id = self._next_id, self._next_id + 1
 
-    def _pairs(self, found: Instances) -> list[tuple[int, int]]:
+    def _pairs(self, found: Instances, crops: list[Crop]) -> list[tuple[int, int]]:
         """(track index, detection index) pairs: tracks that count are matched first, so a new track
         never takes the detection of an established one."""
         pairs: list[tuple[int, int]] = []
@@ -176,31 +176,32 @@ class Tracker:
         for group in (counted, [i for i in range(len(self.tracks)) if i not in counted]):
             if group and free:
                 found_pairs = match(self._guesses(group), np.stack([self.tracks[i].box for i in group]),
-                                    found.masks[free], found.boxes[free], iou_threshold=self.iou_threshold,
-                                    cover_threshold=self.cover)
+                                    [crops[j] for j in free], found.boxes[free],
+                                    iou_threshold=self.iou_threshold, cover_threshold=self.cover)
                 pairs += [(group[i], free[j]) for i, j in found_pairs]
                 free = [d for d in free if d not in {p[1] for p in pairs}]
         return pairs
 
-    def _guesses(self, group: list[int]) -> list[np.ndarray]:
-        """Stacks [tracks, H, W] of where the tracks ``group`` (indices) may be now: as carried, and (when
+    def _guesses(self, group: list[int]) -> list[list[Crop]]:
+        """Where the tracks ``group`` (indices) may be now, as lists of mask crops: as carried, and (when
         one has a speed) moved at constant speed from the model's last sighting of it."""
         tracks = [self.tracks[i] for i in group]
-        carried = np.stack([t.mask for t in tracks])
+        carried = [t.crop for t in tracks]
         moved = [t.sighting.guess(self._frame) if t.sighting is not None else None for t in tracks]
         if all(m is None for m in moved):
             return [carried]
-        return [carried, np.stack([m if m is not None else t.mask for m, t in zip(moved, tracks, strict=True)])]
+        return [carried, [binary_crop(m) if m is not None else c for m, c in zip(moved, carried, strict=True)]]
 
-    def _without_duplicates(self, found: Instances) -> Instances:
+    def _without_duplicates(self, found: Instances, crops: list[Crop]) -> tuple[Instances, list[Crop]]:
         if len(found) < 2:
-            return found
-        iou = overlap(found.masks, found.boxes, found.masks, found.boxes)
+            return found, crops
+        iou = overlap(crops, found.boxes, crops, found.boxes)
         np.fill_diagonal(iou, 0.0)
-        return found.take(np.flatnonzero(~duplicates(iou, found.scores, self.duplicate_iou)))
+        keep = np.flatnonzero(~duplicates(iou, found.scores, self.duplicate_iou))
+        return (found, crops) if len(keep) == len(found) else (found.take(keep), [crops[i] for i in keep])
 
-    def _hit(self, track: TrackState, found: Instances, det: int) -> None:
-        track.mask, track.box = found.masks[det].copy(), found.boxes[det].copy()
+    def _hit(self, track: TrackState, found: Instances, det: int, crop: Crop) -> None:
+        track.mask, track.box, track.crop = found.masks[det].copy(), found.boxes[det].copy(), crop
         track.score, track.source = float(found.scores[det]), "model"
         track.hits, track.misses = track.hits + 1, 0
         track.votes[found.names[det]] = track.votes.get(found.names[det], 0) + 1
@@ -211,12 +212,12 @@ class Tracker:
         track.misses += 1
         return track.misses <= self.hold
 
-    def _start(self, found: Instances, det: int) -> TrackState:
+    def _start(self, found: Instances, det: int, crop: Crop) -> TrackState:
         self._keys += 1
         mask = found.masks[det].copy()
         return TrackState(self._keys, self.final_ids.get(self._keys), mask, found.boxes[det].copy(),
                           float(found.scores[det]), votes={found.names[det]: 1},
-                          sighting=Sighting.first(mask, self._frame))
+                          sighting=Sighting.first(mask, self._frame), crop=crop)
 
 
 def _box_area(box: np.ndarray) -> float:

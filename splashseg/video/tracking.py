@@ -124,10 +124,6 @@ class Tracker:
         self.log.record(frame_index, self.tracks)
         return [replace(t, votes=dict(t.votes)) for t in self.tracks]  # snapshots: later frames change tracks
 
-    def confirmed_tracks(self) -> list[TrackState]:
-        """The live tracks that count (found on ``min_hits`` model frames, or known from ``final_ids``)."""
-        return [t for t in self.tracks if t.confirmed or t.id is not None]
-
     def _carry(self, flow: Any) -> None:
         """Move every live track to the current frame: by flow (source ``flow``) or as it was (``hold``)."""
         if not self.tracks:

@@ -11,6 +11,7 @@ from track_samples import Mover, fake_detections, make_clip
 from splashseg.errors import InputError
 from splashseg.video.flow import FlowPropagator
 from splashseg.video.keep import parse_keep, select_tracks
+from splashseg.video.track_log import TrackLog
 from splashseg.video.tracking import Tracker
 from splashseg.video.tracks_json import check_tracks_target, read_tracks_json, tracks_document, write_tracks_json
 
@@ -55,6 +56,8 @@ def test_write_and_read_back(tmp_path, tracked):
     text = path.read_text()
     assert json.loads(text) == tracks_document(tracked, video="clip.mp4", frames=12, fps=15)
     assert sorted(p.name for p in path.parent.iterdir()) == ["tracks.json"]  # no temporary file left
+    entries = sum(len(t.entries) for t in tracked.tracks())
+    assert len(text.splitlines()) == 2 + len(tracked.tracks()) + entries  # one line per track frame
     back = read_tracks_json(path)
     assert (back.video, back.frames, back.fps) == ("clip.mp4", 12, 15.0)
     assert [(t.id, t.class_name, t.first_frame, t.last_frame) for t in back.log.tracks()] == \
@@ -64,6 +67,12 @@ def test_write_and_read_back(tmp_path, tracked):
         write_tracks_json(path, tracked, video="clip.mp4", frames=12, fps=15)
     write_tracks_json(path, tracked, video="other.mp4", frames=12, fps=None, force=True)
     assert read_tracks_json(path).video == "other.mp4" and read_tracks_json(path).fps is None
+
+
+def test_a_clip_without_tracks(tmp_path):
+    path = write_tracks_json(tmp_path / "none.json", TrackLog(), video="empty.mp4", frames=0, fps=float("nan"))
+    assert json.loads(path.read_text()) == {"video": "empty.mp4", "frames": 0, "fps": None, "tracks": []}
+    assert read_tracks_json(path).log.ids() == []
 
 
 def test_check_tracks_target(tmp_path):

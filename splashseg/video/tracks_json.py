@@ -54,9 +54,22 @@ def write_tracks_json(path: Path, log: TrackLog, *, video: str, frames: int, fps
     and ``force`` is not set."""
     path = Path(path)
     refuse_overwrite([path], force)
-    document = tracks_document(log, video=video, frames=frames, fps=fps)
-    write_text_atomic(path, json.dumps(document, indent=1, allow_nan=False) + "\n")
+    write_text_atomic(path, _layout(tracks_document(log, video=video, frames=frames, fps=fps)))
     return path
+
+
+def _layout(document: dict[str, Any]) -> str:
+    """The document as JSON text with one line per track frame (readable, and diff-friendly)."""
+    def dump(value: Any) -> str:
+        return json.dumps(value, allow_nan=False)
+
+    head = ", ".join(f"{dump(k)}: {dump(v)}" for k, v in document.items() if k != "tracks")
+    tracks = []
+    for track in document["tracks"]:
+        fields = ", ".join(f"{dump(k)}: {dump(v)}" for k, v in track.items() if k != "frames")
+        entries = ",\n".join(f"   {dump(entry)}" for entry in track["frames"])
+        tracks.append(f'  {{{fields}, "frames": [\n{entries}]}}')
+    return f'{{{head},\n "tracks": [\n' + ",\n".join(tracks) + "]}\n"
 
 
 @dataclass

@@ -27,7 +27,7 @@ from ..train.run import train
 from .detect import DetectJob, run_detect
 from .index import write_index
 from .splash import SplashJob, run_splash
-from .video import VideoJob, run_video
+from .video import VideoConfig, run_video
 
 
 @dataclass
@@ -118,7 +118,8 @@ def run_demo(config: DemoConfig, reporter: Reporter) -> dict[str, Any]:
     _step(config, reporter, "detect and splash pictures", start)
 
     start = time.perf_counter()
-    report = run_video(VideoJob(out / "clip.mp4", out / "clip-splash.mp4", force=True), predictor, reporter)
+    clip = VideoConfig(out / "clip.mp4", out / "clip-splash.mp4", force=True)
+    report = run_video(clip, predictor, SplashStyle(), reporter)
     _step(config, reporter, f"splash video ({report.frames} frames)", start)
 
     result = {"segm_AP": evaluation.metrics["segm"]["AP"], "bbox_AP": evaluation.metrics["bbox"]["AP"],

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..console import Reporter
+from ..errors import InputError
 from ..fsutil import ensure_dir, refuse_overwrite
 from ..images import read_image, write_image
 from ..predict import Predictor
@@ -15,18 +16,29 @@ from ..render import HostCompositor, SplashStyle
 from .batches import ReadFailures, output_names, read_batches
 
 
-def load_style(effect: str, background: Path | None, feather: float, invert: bool, blur_sigma: float | None,
-               color: tuple[int, int, int]) -> SplashStyle:
-    """Build a :class:`SplashStyle`, reading the ``--background`` picture when the effect needs it."""
-    from ..errors import InputError
+@dataclass
+class SplashOptions:
+    """The look of a splash as the user asked for it (``--effect --background --feather --invert
+    --blur-sigma --color``); :func:`load_style` reads the background and makes the :class:`SplashStyle`.
+    color: RGB."""
 
-    if effect == "image" and background is None:
+    effect: str = "gray"
+    background: Path | None = None
+    feather: float = 0.0
+    invert: bool = False
+    blur_sigma: float | None = None
+    color: tuple[int, int, int] = (0, 0, 0)
+
+
+def load_style(options: SplashOptions) -> SplashStyle:
+    """Build a :class:`SplashStyle`, reading the ``--background`` picture when the effect needs it."""
+    if options.effect == "image" and options.background is None:
         raise InputError("--effect image needs --background PATH (the picture to put behind the objects)")
     try:
-        picture = read_image(background).rgb if background is not None else None
+        picture = read_image(options.background).rgb if options.background is not None else None
     except InputError as exc:
         raise InputError(f"--background {exc}") from None
-    return SplashStyle(effect, picture, feather, invert, blur_sigma, color)
+    return SplashStyle(options.effect, picture, options.feather, options.invert, options.blur_sigma, options.color)
 
 
 @dataclass

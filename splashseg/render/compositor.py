@@ -33,6 +33,9 @@ class Compositor(Protocol):
     def as_alpha(self, keep_mask: Frame) -> Frame:
         """``float32 [H, W]`` alpha in ``[0, 1]`` of the same backend."""
 
+    def from_host(self, mask: np.ndarray) -> Frame:
+        """A host NumPy mask ``[H, W]`` on this backend (a copy to the GPU for the device compositor)."""
+
 
 class HostCompositor:
     """Splash RGB ``uint8 [H, W, 3]`` NumPy frames with ``bool``/``float32 [H, W]`` NumPy masks."""
@@ -50,6 +53,9 @@ class HostCompositor:
     def as_alpha(self, keep_mask: np.ndarray) -> np.ndarray:
         """``float32 [H, W]`` in ``[0, 1]``."""
         return keep_mask.astype(np.float32)
+
+    def from_host(self, mask: np.ndarray) -> np.ndarray:
+        return mask
 
     def _background(self, image_rgb: np.ndarray) -> np.ndarray | None:
         """The background fitted to the frame's size once, not again for every video frame."""
@@ -82,6 +88,11 @@ class DeviceCompositor:
     def as_alpha(self, keep_mask: torch.Tensor) -> torch.Tensor:
         """``float32 [H, W]`` in ``[0, 1]`` on the device."""
         return keep_mask.float()
+
+    def from_host(self, mask: np.ndarray) -> torch.Tensor:
+        import torch
+
+        return torch.from_numpy(mask).to(self.device, non_blocking=True)
 
     def _background(self, image_rgb: torch.Tensor) -> torch.Tensor | None:
         import torch

@@ -80,7 +80,7 @@ def _draw_label(canvas: np.ndarray, text: str, x: int, y: int, color: np.ndarray
 
 
 def draw_detections(image_rgb: np.ndarray, detections: Any, *, mask_alpha: float = 0.45,
-                    boxes: bool = True, labels: bool = True) -> np.ndarray:
+                    boxes: bool = True, labels: bool = True, colors: np.ndarray | None = None) -> np.ndarray:
     """Draw ``detections`` (see :class:`splashseg.predict.Detections`, NumPy) on a copy of the image.
 
     Args:
@@ -88,6 +88,8 @@ def draw_detections(image_rgb: np.ndarray, detections: Any, *, mask_alpha: float
         detections: boxes float ``[N, 4]`` xyxy, scores ``[N]``, masks bool ``[N, H, W]``, names; or
             :class:`Instances` (scores ``None``: drawn in their order, labelled with the name alone).
         mask_alpha: opacity of the mask fill in ``[0, 1]``.
+        colors: RGB ``uint8 [N, 3]``, one per instance (default: :func:`instance_colors`, by position;
+            video overlays pass one colour per track id so a track keeps its colour).
 
     Returns:
         RGB ``uint8 [H, W, 3]``; the input is not modified.
@@ -97,7 +99,7 @@ def draw_detections(image_rgb: np.ndarray, detections: Any, *, mask_alpha: float
     count = len(detections)
     if count == 0:
         return canvas
-    colors = instance_colors(count)
+    colors = instance_colors(count) if colors is None else np.asarray(colors, np.uint8).reshape(count, 3)
     line = max(1, round(min(height, width) / 300))
     scale = max(0.35, min(height, width) / 900)
     scores = detections.scores

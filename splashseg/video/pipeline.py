@@ -57,7 +57,8 @@ class PipelineOptions:
 @dataclass
 class VideoReport:
     """What :func:`process_video` did. notes: for the user's information (padding, rotation, dropped
-    streams); warnings: what changed or was lost (frames that did not decode, audio re-encoded)."""
+    streams); warnings: what changed or was lost (frames that did not decode, audio re-encoded);
+    tracks / kept_tracks: ids of the confirmed tracks and of those kept in colour (when tracked)."""
 
     source: Path
     target: Path
@@ -72,6 +73,8 @@ class VideoReport:
     audio_streams: int
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    tracks: list[int] = field(default_factory=list)
+    kept_tracks: list[int] = field(default_factory=list)
 
     @property
     def fps(self) -> float:

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from ..apps.batches import raise_for_failures
 from ..apps.detect import DetectJob, run_detect
-from ..apps.splash import SplashJob, load_style, run_splash
+from ..apps.splash import SplashJob, SplashOptions, load_style, run_splash
 from ..images import expand_inputs
 from ..predict import build_predictor
 from .options import (
@@ -21,7 +21,7 @@ from .options import (
     reporter,
     splash_style_options,
 )
-from .video_cmds import VIDEO_SUFFIXES, run_video_command, video_encoding_options
+from .video_cmds import run_video_command, video_encoding_options
 
 
 def _report(rep, summary: dict, title: str) -> None:  # noqa: ANN001
@@ -75,8 +75,8 @@ def detect(inputs, model_name, weights, device, min_size, max_size, conf, classe
 @output_options("Folder for the splashed pictures [default: splashed]; with --video a folder or a .mp4/.mkv/"
                 ".mov file [default: FILE-splash.mp4 beside FILE].", out_default=None)
 def splash(inputs, video_file, model_name, weights, device, min_size, max_size, conf, classes, batch_size, agnostic_nms,  # noqa: ANN001
-           effect, background, feather, invert, blur_sigma, color, stride, smooth, crf, preset, codec, out, force,
-           json_mode, quiet) -> None:
+           effect, background, feather, invert, blur_sigma, color, out, force, json_mode, quiet,
+           **video_options) -> None:
     """Keep the detected objects in colour and turn everything else gray.
 
     Every pixel outside the union of the kept instances gets the effect: gray (BT.601 luma), blur, a
@@ -91,20 +91,17 @@ def splash(inputs, video_file, model_name, weights, device, min_size, max_size, 
     if video_file is not None:
         if inputs:
             raise click.UsageError("give either pictures or --video FILE, not both")
-        if out and Path(out).suffix.lower() not in VIDEO_SUFFIXES:
-            out = Path(out) / f"{video_file.stem}-splash.mp4"
         run_video_command(video_file, out=out, render="splash", effect=effect, background=background,
-                          feather=feather, invert=invert, blur_sigma=blur_sigma, color=color, stride=stride,
-                          smooth=smooth, crf=crf, preset=preset, codec=codec, model_name=model_name,
+                          feather=feather, invert=invert, blur_sigma=blur_sigma, color=color, model_name=model_name,
                           weights=weights, device=device, min_size=min_size, max_size=max_size, conf=conf,
                           classes=classes, batch_size=batch_size, agnostic_nms=agnostic_nms, force=force,
-                          json_mode=json_mode, quiet=quiet)
+                          json_mode=json_mode, quiet=quiet, **video_options)
         return
     if not inputs:
         raise click.UsageError("missing INPUT... (pictures, folders or globs) or --video FILE")
     rep = reporter(json_mode, quiet)
     paths = expand_inputs(inputs)
-    style = load_style(effect, background, feather, invert, blur_sigma, parse_color(color))
+    style = load_style(SplashOptions(effect, background, feather, invert, blur_sigma, parse_color(color)))
     predictor = build_predictor(predict_config(model_name, weights, device, min_size, max_size, conf, classes,
                                                batch_size, agnostic_nms))
     summary = run_splash(SplashJob(paths, Path(out or "splashed"), style, force), predictor, rep)

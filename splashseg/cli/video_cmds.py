@@ -1,4 +1,4 @@
-"""``video``: colour splash or detection overlay on every frame of a video, H.264 with the audio kept."""
+"""``video``: colour splash or detection overlay on every frame of a video, objects tracked over time."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from typing import Any, TypeVar
 
 import click
 
-from ..apps.splash import load_style
-from ..apps.video import RENDERS, VideoJob, run_video
-from ..video.pipeline import VideoReport, check_video_job
-from ..video.writer import CONTAINERS, DEFAULT_CODEC, ENCODERS, X264_PRESETS, EncoderSettings
+from ..apps.splash import SplashOptions
+from ..apps.video import RENDERS, VideoConfig, run_video_job, video_target
+from ..apps.video_tracking import PROPAGATIONS, TrackingOptions
+from ..video.pipeline import VideoReport
+from ..video.writer import DEFAULT_CODEC, ENCODERS, X264_PRESETS, EncoderSettings
 from .options import (
     model_options,
     output_options,
@@ -23,19 +24,33 @@ from .options import (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
-VIDEO_SUFFIXES = tuple(CONTAINERS)
 
 
 def video_encoding_options(func: F) -> F:
-    """``--stride --smooth --crf --preset --codec`` (shared with ``splash --video``)."""
+    """``--stride --propagate --keep --hold --min-hits --tracks --smooth --crf --preset --codec`` (shared
+    with ``splash --video``)."""
+    tracking, encoder = TrackingOptions(), EncoderSettings()
     for decorator in reversed((
-        click.option("--stride", type=click.IntRange(1, 1000), default=1, show_default=True, metavar="N",
-                     help="Run the model on every Nth frame; frames in between reuse its masks."),
+        click.option("--stride", type=click.IntRange(1, 1000), default=VideoConfig.stride, show_default=True,
+                     metavar="N", help="Run the model on every Nth frame; objects are carried in between."),
+        click.option("--propagate", type=click.Choice(PROPAGATIONS), default=tracking.propagate, show_default=True,
+                     help="Between model frames (and while an object is missed) move masks with optical flow, "
+                          "or hold them where they were."),
+        click.option("--keep", default=tracking.keep, show_default=True,
+                     metavar="all|largest|center|longest|IDS|at:X,Y",
+                     help="Which tracked objects stay in colour, chosen over the whole clip (ids from --tracks, "
+                          "or the object under pixel X,Y). The clip is read twice; the model runs once."),
+        click.option("--hold", type=click.IntRange(0, 10_000), default=tracking.hold, show_default=True,
+                     metavar="N", help="Model frames a missed object keeps its (flow-moved) mask before it ends."),
+        click.option("--min-hits", type=click.IntRange(1, 10_000), default=tracking.min_hits, show_default=True,
+                     metavar="N", help="Model frames that must find an object before it gets colour."),
+        click.option("--tracks", "tracks_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                     help="Also write every track (id, class, frames, boxes, scores) as JSON to this file."),
         click.option("--smooth", is_flag=True,
                      help="Temporal smoothing of the masks (moving average over frames) against flicker."),
-        click.option("--crf", type=click.IntRange(0, 51), default=20, show_default=True,
+        click.option("--crf", type=click.IntRange(0, 51), default=encoder.crf, show_default=True,
                      help="Quality: lower is better and bigger (18 is visually lossless)."),
-        click.option("--preset", type=click.Choice(X264_PRESETS), default="medium", show_default=True,
+        click.option("--preset", type=click.Choice(X264_PRESETS), default=encoder.preset, show_default=True,
                      help="Encoder speed against file size."),
         click.option("--codec", type=click.Choice(tuple(ENCODERS)), default=DEFAULT_CODEC, show_default=True,
                      help="H.264 encoder: libx264 (CPU) or h264_nvenc (NVIDIA GPU, when present)."),
@@ -44,73 +59,75 @@ def video_encoding_options(func: F) -> F:
     return func
 
 
-def default_target(source: Path, render: str) -> Path:
-    """``clip.mov`` -> ``clip-splash.mp4`` beside it."""
-    return source.with_name(f"{source.stem}-{render}.mp4")
-
-
-def run_video_command(file: Path, *, out: str | Path | None = None, render: str = "splash",
-                      effect: str = "gray", background: Path | None = None, feather: float = 0.0,
-                      invert: bool = False, blur_sigma: float | None = None, color: str = "0,0,0",
-                      stride: int = 1, smooth: bool = False, crf: int = 20, preset: str = "medium",
-                      codec: str = DEFAULT_CODEC, model_name: str | None = None, weights: str = "coco",
-                      device: str = "auto", min_size: int | None = None, max_size: int | None = None,
-                      conf: float = 0.5, classes: str | list[str] | None = None, batch_size: int = 1,
-                      agnostic_nms: bool = False,
-                      force: bool = False, json_mode: bool = False, quiet: bool = False) -> VideoReport:
-    """The whole ``video`` command (also behind ``splash --video FILE``): check, load the model, render,
-    report. Keyword names are the click parameter names; raises InputError/RunFailure like the library."""
-    from ..predict import build_predictor
-
+def video_config(file: Path, *, out: str | Path | None, render: str, effect: str, background: Path | None,
+                 feather: float, invert: bool, blur_sigma: float | None, color: str, stride: int, propagate: str,
+                 keep: str, hold: int, min_hits: int, tracks_file: Path | None, smooth: bool, crf: int,
+                 preset: str, codec: str, model_name: str | None, weights: str, device: str,
+                 min_size: int | None, max_size: int | None, conf: float, classes: str | None, batch_size: int,
+                 agnostic_nms: bool, force: bool, **_: Any) -> VideoConfig:
+    """The click parameters of ``video`` (or ``splash --video``) -> a :class:`VideoConfig`."""
     source = Path(file)
-    target = Path(out) if out else default_target(source, render)
-    check_video_job(source, target, codec, force)
-    predictor = build_predictor(predict_config(model_name, weights, device, min_size, max_size, conf, classes,
-                                               batch_size, agnostic_nms))
-    style = load_style(effect, background, feather, invert, blur_sigma, parse_color(color))
-    job = VideoJob(source, target, render=render, style=style,
-                   stride=stride, smooth=smooth, encoder=EncoderSettings(codec, crf, preset), force=force)
-    report_to = reporter(json_mode, quiet)
-    report = run_video(job, predictor, report_to)
-    _report(report, report_to)
-    return report
+    return VideoConfig(
+        source=source, target=video_target(source, out, render), render=render,
+        splash=SplashOptions(effect, background, feather, invert, blur_sigma, parse_color(color)),
+        predict=predict_config(model_name, weights, device, min_size, max_size, conf, classes, batch_size,
+                               agnostic_nms),
+        tracking=TrackingOptions(keep=keep, hold=hold, min_hits=min_hits, propagate=propagate, tracks=tracks_file),
+        encoder=EncoderSettings(codec, crf, preset), stride=stride, smooth=smooth, force=force)
 
 
-def _report(report: VideoReport, report_to: Any) -> None:
+def report_video(report: VideoReport, report_to: Any) -> None:
+    """Warnings, notes, the one-line result and the ``--json`` summary of a rendered video."""
     for warning in report.warnings:
         report_to.warn(warning)
     for note in report.notes:
         report_to.info(note)
+    kept = ", ".join(map(str, report.kept_tracks)) or "none"
     report_to.info(f"wrote {report.target} ({report.frames} frames, model on {report.model_frames}, "
-                   f"{report.fps:.1f} fps, {report.audio_streams} audio stream(s))")
+                   f"{report.fps:.1f} fps, {len(report.tracks)} track(s), kept in colour: {kept}, "
+                   f"{report.audio_streams} audio stream(s))")
     report_to.emit_json({
         "input": str(report.source), "output": str(report.target), "frames": report.frames,
         "header_frames": report.header_frames, "lost_frames": report.lost_frames,
         "model_frames": report.model_frames, "seconds": round(report.seconds, 3), "fps": round(report.fps, 3),
         "width": report.width, "height": report.height, "rotation": report.rotation,
-        "audio_streams": report.audio_streams, "notes": report.notes, "warnings": report.warnings,
+        "audio_streams": report.audio_streams, "tracks": report.tracks, "kept_tracks": report.kept_tracks,
+        "notes": report.notes, "warnings": report.warnings,
     })
+
+
+def run_video_command(file: Path, *, json_mode: bool = False, quiet: bool = False, **options: Any) -> VideoReport:
+    """``video`` and ``splash --video``: options -> config -> job -> report."""
+    report_to = reporter(json_mode, quiet)
+    report = run_video_job(video_config(file, **options), report_to)
+    report_video(report, report_to)
+    return report
 
 
 @click.command("video")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--render", type=click.Choice(tuple(RENDERS)), default="splash", show_default=True,
-              help="Colour splash, or detect's overlay (masks, boxes, names).")
+@click.option("--render", type=click.Choice(RENDERS), default=VideoConfig.render, show_default=True,
+              help="Colour splash, or detect's overlay (masks, boxes, names and track ids).")
 @video_encoding_options
 @splash_style_options
 @model_options()
 @prediction_options
-@output_options("Output video: .mp4 (default), .mkv or .mov [default: FILE-RENDER.mp4 beside FILE].")
+@output_options("Output video (.mp4, .mkv or .mov) or a folder for FILE-RENDER.mp4 "
+                "[default: FILE-RENDER.mp4 beside FILE].")
 def video(file: Path, **options: Any) -> None:
-    """Colour splash (or detection overlay) on every frame of a video.
+    """Colour splash (or detection overlay) on every frame of a video, objects tracked over time.
 
-    Decodes anything FFmpeg reads, runs the model in batches, and writes H.264 (yuv420p) with each
-    frame's own timestamp, the rotation metadata, and every audio stream copied unchanged (re-encoded
-    to AAC only when the container cannot hold it). The output appears only when complete.
+    Decodes anything FFmpeg reads, runs the model in batches (on every --stride-th frame), links the
+    detections into tracks (ids 1, 2, ...; a missed object is held for --hold model frames, moved by
+    optical flow), keeps the tracks --keep chose in colour, and writes H.264 (yuv420p) with each frame's
+    own timestamp, the rotation metadata, and every audio stream copied unchanged (re-encoded to AAC
+    only when the container cannot hold it). The clip is read twice (track, then render); the model runs
+    once. The output appears only when complete.
 
     \b
-    Example:
-        splashseg video clip.mp4 --classes person --smooth --out clip-splash.mp4
+    Examples:
+        splashseg video clip.mp4 --classes person --keep largest --out one-person.mp4
+        splashseg video clip.mp4 --stride 5 --render overlay --tracks tracks.json --out tracked.mp4
     """
     run_video_command(file, **options)
 

@@ -30,3 +30,21 @@ class RunFailure(SplashsegError, RuntimeError):
 def describe_path(path: object) -> str:
     """Return a path formatted for an error message (quoted, so spaces and odd names stay visible)."""
     return f"'{path}'"
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (sent by ``timeout``, systemd, container runtimes) turned into an interruption.
+
+    A :class:`KeyboardInterrupt` so that every cleanup that handles Ctrl-C (temporary files removed, worker
+    threads stopped) handles it too. The CLI exits with 143 (128 + SIGTERM).
+    """
+
+
+def add_cleanup_note(exc: BaseException, note: str) -> None:
+    """Record on ``exc`` what was removed or kept because of it; the CLI adds this to its message."""
+    exc.__dict__.setdefault("splashseg_cleanup", []).append(note)
+
+
+def cleanup_notes(exc: BaseException) -> list[str]:
+    """The notes :func:`add_cleanup_note` recorded on ``exc`` (oldest first)."""
+    return list(getattr(exc, "splashseg_cleanup", []))

@@ -18,7 +18,8 @@ from ..data.importers.pipeline import ImportConfig, import_annotations
 from ..demo.clip import write_clip
 from ..demo.synth import write_via_dataset
 from ..device import resolve_device
-from ..fsutil import ensure_dir, refuse_overwrite, write_text_atomic
+from ..errors import add_cleanup_note
+from ..fsutil import check_output_dir, make_output_dir, refuse_overwrite, undo_new_entries, write_text_atomic
 from ..predict import PredictConfig, build_predictor
 from ..render import EFFECTS
 from ..train.config import TrainConfig
@@ -80,10 +81,26 @@ def _train(config: DemoConfig, dataset: Path, reporter: Reporter) -> Any:
 
 
 def run_demo(config: DemoConfig, reporter: Reporter) -> dict[str, Any]:
-    """Run every step into ``config.out``; returns the summary (also written as ``summary.json``)."""
+    """Run every step into ``config.out``; returns the summary (also written as ``summary.json``).
+
+    ``config.out`` must be new, empty or an earlier demo's (replaced only with ``force``). When a step fails
+    or is interrupted, what this run added is removed (the whole folder when it made it) and the exception
+    carries a note saying so (:func:`splashseg.errors.cleanup_notes`).
+    """
     out = config.out
+    check_output_dir(out, (), "demo")
     refuse_overwrite([out / "index.md"], config.force)
-    ensure_dir(out)
+    before = {p.name for p in out.iterdir()} if out.is_dir() else None
+    make_output_dir(out, "demo")
+    try:
+        return _run_steps(config, reporter)
+    except BaseException as exc:
+        add_cleanup_note(exc, undo_new_entries(out, before))
+        raise
+
+
+def _run_steps(config: DemoConfig, reporter: Reporter) -> dict[str, Any]:
+    out = config.out
     start = time.perf_counter()
     project = write_via_dataset(out / "source", config.images, size=config.size, seed=config.seed)
     write_clip(out / "clip.mp4", height=config.size, width=round(config.size * 4 / 3) // 2 * 2, seed=config.seed + 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from click.core import ParameterSource
 
-from .options import model_options, output_options, reporter
+from .options import FiniteFloatRange, common_options, model_options, output_options, reporter
 
 # CLI parameter name -> TrainConfig field (the rest have the same name; the others are not config).
 FIELD_OF_PARAM = {"model_name": "model"}
@@ -33,7 +33,7 @@ def _set_by_user(ctx: click.Context) -> dict[str, object]:
 @click.option("--batch-size", type=click.IntRange(1), help="Images per step and process [default: 2].")
 @click.option(
     "--lr",
-    type=click.FloatRange(0, min_open=True),
+    type=FiniteFloatRange(0, min_open=True),
     help="Peak learning rate [default: 0.0025 (sgd) or 0.00005 (adamw) per image in a step].",
 )
 @click.option(
@@ -43,9 +43,9 @@ def _set_by_user(ctx: click.Context) -> dict[str, object]:
     "--schedule", type=click.Choice(["cosine", "step"]), help="Learning-rate decay [default: cosine]."
 )
 @click.option("--warmup-iters", type=click.IntRange(0), help="Linear warm-up iterations [default: 100].")
-@click.option("--weight-decay", type=click.FloatRange(0), help="[default: 1e-4 (sgd) or 0.05 (adamw)].")
+@click.option("--weight-decay", type=FiniteFloatRange(0), help="[default: 1e-4 (sgd) or 0.05 (adamw)].")
 @click.option(
-    "--clip-grad", type=click.FloatRange(0), help="Clip the gradient norm to this (0: off) [default: 0]."
+    "--clip-grad", type=FiniteFloatRange(0), help="Clip the gradient norm to this (0: off) [default: 0]."
 )
 @click.option(
     "--freeze",
@@ -104,8 +104,7 @@ def train(ctx: click.Context, json_mode: bool, quiet: bool, **_options: object) 
 @click.option(
     "--workers", type=click.IntRange(0), default=0, show_default=True, help="Data-loading processes."
 )
-@click.option("--json", "json_mode", is_flag=True, help="Print the metrics as JSON on stdout.")
-@click.option("-q", "--quiet", is_flag=True, help="No informational messages.")
+@common_options
 def evaluate(
     dataset: str,
     model_name: str | None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -11,7 +12,7 @@ import click
 from ..apps.splash import load_style
 from ..apps.video import RENDERS, VideoJob, run_video
 from ..video.pipeline import VideoReport, check_video_job
-from ..video.writer import CONTAINERS, DEFAULT_CODEC, ENCODERS, X264_PRESETS, EncoderSettings
+from ..video.writer import DEFAULT_CODEC, ENCODERS, X264_PRESETS, EncoderSettings
 from .options import (
     model_options,
     output_options,
@@ -23,7 +24,6 @@ from .options import (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
-VIDEO_SUFFIXES = tuple(CONTAINERS)
 
 
 def video_encoding_options(func: F) -> F:
@@ -44,9 +44,19 @@ def video_encoding_options(func: F) -> F:
     return func
 
 
-def default_target(source: Path, render: str) -> Path:
-    """``clip.mov`` -> ``clip-splash.mp4`` beside it."""
-    return source.with_name(f"{source.stem}-{render}.mp4")
+def video_target(source: Path, out: str | Path | None, render: str) -> Path:
+    """Where ``video`` and ``splash --video`` write ``source`` rendered with ``render``.
+
+    No ``--out``: ``clip.mov`` -> ``clip-splash.mp4`` beside it. An ``--out`` that is an existing folder, ends
+    with a slash or has no suffix is a folder: ``OUT/clip-splash.mp4``. Anything else is the file itself.
+    """
+    name = f"{source.stem}-{render}.mp4"
+    if out is None:
+        return source.with_name(name)
+    path = Path(out)
+    if path.is_dir() or str(out).endswith(("/", os.sep)) or not path.suffix:
+        return path / name
+    return path
 
 
 def run_video_command(file: Path, *, out: str | Path | None = None, render: str = "splash",
@@ -63,7 +73,7 @@ def run_video_command(file: Path, *, out: str | Path | None = None, render: str 
     from ..predict import build_predictor
 
     source = Path(file)
-    target = Path(out) if out else default_target(source, render)
+    target = video_target(source, out or None, render)
     check_video_job(source, target, codec, force)
     predictor = build_predictor(predict_config(model_name, weights, device, min_size, max_size, conf, classes,
                                                batch_size, agnostic_nms))
@@ -100,7 +110,8 @@ def _report(report: VideoReport, report_to: Any) -> None:
 @splash_style_options
 @model_options()
 @prediction_options
-@output_options("Output video: .mp4 (default), .mkv or .mov [default: FILE-RENDER.mp4 beside FILE].")
+@output_options("Output video (.mp4, .mkv or .mov) or a folder for FILE-RENDER.mp4 [default: FILE-RENDER.mp4 "
+                "beside FILE].")
 def video(file: Path, **options: Any) -> None:
     """Colour splash (or detection overlay) on every frame of a video.
 

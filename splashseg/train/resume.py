@@ -10,6 +10,7 @@ from typing import Any
 
 from ..console import Reporter
 from ..errors import InputError
+from ..fsutil import check_output_dir
 from .config import RESUMABLE, TrainConfig
 from .state import read_training_checkpoint
 
@@ -38,13 +39,17 @@ def _numbered_runs(dataset: str) -> list[tuple[int, Path]]:
 
 
 def new_run_dir(config: TrainConfig) -> Path:
-    """``config.out``, or the first free ``runs/<dataset name>-<n>``; refuse a folder holding a run."""
+    """``config.out``, or the first free ``runs/<dataset name>-<n>``; refuse a folder holding a run (unless
+    ``force``), and always one that is, holds or lies inside the dataset or weights, or holds other files."""
+    inputs = [config.dataset or None, config.weights if Path(config.weights).is_file() else None]
     if config.out is None:
         numbers = [n for n, _ in _numbered_runs(config.dataset)]
-        return RUNS_DIR / f"{_dataset_name(config.dataset)}-{max(numbers, default=0) + 1}"
+        run_dir = RUNS_DIR / f"{_dataset_name(config.dataset)}-{max(numbers, default=0) + 1}"
+        return check_output_dir(run_dir, inputs, "run")
     run_dir = Path(config.out)
     if run_dir.exists() and not run_dir.is_dir():
         raise InputError(f"{run_dir}: --out must be a folder, not a file")
+    check_output_dir(run_dir, inputs, "run")
     holds_run = (run_dir / "checkpoints" / "last.pt").exists() or (run_dir / "metrics.jsonl").exists()
     if holds_run and not config.force:
         raise InputError(

@@ -29,7 +29,7 @@ from ..data.torch_dataset import CocoInstances, collate
 from ..data.transforms import build_transforms
 from ..device import resolve_device
 from ..errors import InputError
-from ..fsutil import ensure_dir, write_text_atomic
+from ..fsutil import ensure_dir, make_output_dir, write_text_atomic
 from ..models import load_model, save_checkpoint
 from ..models.loading import BACKGROUND
 from . import distributed as ddp
@@ -134,7 +134,7 @@ class _Run:
         start = time.perf_counter()
         config = self.config
         if self.info.is_main:
-            ensure_dir(self.run_dir / "checkpoints")
+            ensure_dir(make_output_dir(self.run_dir, "run") / "checkpoints")
         seed_everything(config.seed + self.info.rank)
         if config.deterministic:
             torch.use_deterministic_algorithms(True, warn_only=True)

@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from ..fsutil import atomic_path, refuse_overwrite
+from ..fsutil import atomic_path, check_output_files
 from .reader import DecodedFrame, VideoReader
 from .renderers import Render
 from .transfer import FrameTransfer, quarter_turns
@@ -154,9 +153,7 @@ class _Infer:
 
 
 def _check_paths(source: Path, target: Path, force: bool) -> str:
-    if source.resolve() == target.resolve():
-        raise InputError(f"{target}: the output would overwrite the input; choose another --out")
-    refuse_overwrite([target], force)
+    check_output_files([target], [source], force)
     return container_for(target)
 
 

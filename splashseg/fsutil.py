@@ -79,10 +79,9 @@ def _write_failure(exc: BaseException, target: Path) -> RunFailure | None:
     or when torch.save failed with its opaque stream-writer message; ``None`` to re-raise ``exc``."""
     reason = disk_full_reason(exc, target.parent)
     if reason is not None:
-        return RunFailure(f"{target}: cannot write it: {reason.lower()} (nothing was written; "
-                          "free some space and run again)")
+        return RunFailure(f"{target}: cannot write it: {reason.lower()} (free some space and run again)")
     if isinstance(exc, RuntimeError) and any(m in str(exc) for m in TORCH_WRITE_FAILURE):
-        return RunFailure(f"{target}: writing the file failed ({str(exc).splitlines()[0][:200]}); nothing was written")
+        return RunFailure(f"{target}: cannot write it ({str(exc).splitlines()[0][:200]})")
     return None
 
 

@@ -226,8 +226,9 @@ def check_output_dir(out: Path, inputs: Iterable[str | os.PathLike[str] | None],
 
 def check_output_files(targets: Iterable[Path], inputs: Iterable[str | os.PathLike[str] | None],
                        force: bool) -> None:
-    """Refuse output files that resolve to an input (symlinks followed; even with ``force``), then
-    existing ones unless ``force`` (:func:`refuse_overwrite`). Raises :class:`InputError`."""
+    """Refuse output files that resolve to an input (symlinks followed; even with ``force``) or whose
+    folder cannot be one (a file is in the way), then existing ones unless ``force``
+    (:func:`refuse_overwrite`). Raises :class:`InputError`."""
     targets = [Path(t) for t in targets]
     sources = {_resolved(p): p for p in inputs if p is not None}
     for target in targets:
@@ -235,6 +236,10 @@ def check_output_files(targets: Iterable[Path], inputs: Iterable[str | os.PathLi
         if source is not None:
             raise InputError(f"{target}: the output would overwrite the input {source}; choose another --out "
                              "(--force does not change this)")
+    for folder in {t.parent for t in targets}:
+        existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+        if existing is not None and not existing.is_dir():
+            raise InputError(f"{existing}: exists and is not a folder, so {folder} cannot be made for the output")
     refuse_overwrite(targets, force)
 
 

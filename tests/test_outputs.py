@@ -162,6 +162,27 @@ def test_train_refuses_a_folder_it_did_not_write_and_its_weights_folder(dataset:
     refused(result, "holds the input", small_checkpoint.name)
 
 
+def test_train_force_starts_over_and_resume_keeps_out_of_the_dataset(dataset: Path, tmp_path: Path):
+    """--force over a run leaves none of its files: no stale best.pt (a run without val writes its own only
+    at the end), no last.pt that --resume would continue. --resume --out must not be the dataset either."""
+    import torch
+
+    from splashseg.models import load_checkpoint
+    from splashseg.train import TrainConfig, train
+
+    run_dir = tmp_path / "run"
+    common = dict(dataset=str(dataset), model="maskrcnn_small", weights="none", min_size=64, max_size=96,
+                  batch_size=2, workers=0, device="cpu", warmup_iters=1, out=str(run_dir))
+    train(TrainConfig(**common, epochs=1))  # evaluates on val: writes best.pt after epoch 1
+    train(TrainConfig(**common, epochs=2, val_split=None, force=True))
+    best = load_checkpoint(run_dir / "checkpoints" / "best.pt")["model"]
+    last = load_checkpoint(run_dir / "checkpoints" / "last.pt")["model"]
+    assert all(torch.equal(best[name], last[name]) for name in last)
+    before = snapshot(dataset)
+    refused(run("train", "--resume", run_dir, "--out", dataset, "--epochs", "3"), "--out is the input")
+    assert snapshot(dataset) == before
+
+
 def test_inspect_never_writes_into_the_dataset_images(dataset: Path, tmp_path: Path):
     before = snapshot(dataset)
     refused(run("inspect", dataset, "--out", dataset / "images", "--force"), "--out is the input")
@@ -250,6 +271,27 @@ def test_video_and_splash_video_take_a_folder_as_out(clip: Path, tmp_path: Path,
 
 
 @pytest.mark.parametrize("command", [["video"], ["splash", "--video"]])
-def test_video_out_with_an_unknown_suffix_exits_2(clip: Path, tmp_path: Path, command: list[str]):
+def test_video_out_with_an_unknown_suffix_or_under_a_file_exits_2(clip: Path, tmp_path: Path, command: list[str]):
     refused(run(*command, clip, *SMALL, "--out", tmp_path / "clip.avi"), "suffix '.avi'")
     assert not (tmp_path / "clip.avi").exists()
+    refused(run(*command, clip, *SMALL, "--out", f"{clip}/"), f"{clip}: exists and is not a folder")
+
+
+def test_pictures_out_under_a_file_exits_2(image_dir: Path, tmp_path: Path):
+    (tmp_path / "notes.txt").write_text("x")
+    refused(run("detect", image_dir, *SMALL, "--out", tmp_path / "notes.txt" / "det"), "exists and is not a folder")
+    assert (tmp_path / "notes.txt").read_text() == "x"
+
+
+def test_splash_never_overwrites_its_background(image_dir: Path, tmp_path: Path, clip: Path):
+    out = tmp_path / "out"
+    assert run("splash", image_dir / "a.jpg", *SMALL, "--out", out).exit_code == 0
+    background = out / "gray.png"
+    background.write_bytes((image_dir / "gray.png").read_bytes())
+    refused(run("splash", image_dir / "gray.png", *SMALL, "--effect", "image", "--background", background,
+                "--out", out, "--force"), "holds the input")
+    odd = tmp_path / "bg.mp4"  # a picture is read by its content, whatever its name
+    odd.write_bytes(background.read_bytes())
+    refused(run("video", clip, *SMALL, "--effect", "image", "--background", odd, "--out", odd, "--force"),
+            "would overwrite the input")
+    assert odd.read_bytes() == background.read_bytes()

@@ -26,11 +26,13 @@ from .video_cmds import run_video_command, video_encoding_options
 
 
 def check_picture_outputs(out: Path, inputs: tuple[str, ...], paths: list[Path], kind: str, force: bool,
-                          extra: tuple[str, ...] = ()) -> None:
-    """Before the model loads: ``out`` must not be, hold or lie inside an INPUT (file, folder) or picture,
-    must be ``kind``'s folder (or new or empty), and its files are replaced only with ``--force``."""
-    check_output_dir(out, [*inputs, *paths], kind)
-    check_output_files([out / name for name in [*output_names(paths).values(), *extra]], paths, force)
+                          extra: tuple[str, ...] = (), other_inputs: tuple[Path | None, ...] = ()) -> None:
+    """Before the model loads: ``out`` must not be, hold or lie inside an INPUT (file, folder), picture or
+    ``other_inputs`` (a --background), must be ``kind``'s folder (or new or empty), and its files are
+    replaced only with ``--force``."""
+    check_output_dir(out, [*inputs, *paths, *other_inputs], kind)
+    check_output_files([out / name for name in [*output_names(paths).values(), *extra]], [*paths, *other_inputs],
+                       force)
 
 
 def _report(rep, summary: dict, title: str) -> None:  # noqa: ANN001
@@ -113,7 +115,7 @@ def splash(inputs, video_file, model_name, weights, device, min_size, max_size, 
     rep = reporter(json_mode, quiet)
     paths = expand_inputs(inputs)
     out = Path(out or "splashed")
-    check_picture_outputs(out, inputs, paths, "splash", force)
+    check_picture_outputs(out, inputs, paths, "splash", force, other_inputs=(background,))
     style = load_style(effect, background, feather, invert, blur_sigma, parse_color(color))
     predictor = build_predictor(predict_config(model_name, weights, device, min_size, max_size, conf, classes,
                                                batch_size, agnostic_nms))

@@ -11,6 +11,7 @@ import click
 
 from ..apps.splash import load_style
 from ..apps.video import RENDERS, VideoJob, run_video
+from ..fsutil import check_output_files
 from ..video.pipeline import VideoReport, check_video_job
 from ..video.writer import DEFAULT_CODEC, ENCODERS, X264_PRESETS, EncoderSettings
 from .options import (
@@ -75,6 +76,7 @@ def run_video_command(file: Path, *, out: str | Path | None = None, render: str 
     source = Path(file)
     target = video_target(source, out or None, render)
     check_video_job(source, target, codec, force)
+    check_output_files([target], [background], force)
     predictor = build_predictor(predict_config(model_name, weights, device, min_size, max_size, conf, classes,
                                                batch_size, agnostic_nms))
     style = load_style(effect, background, feather, invert, blur_sigma, parse_color(color))

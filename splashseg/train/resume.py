@@ -15,6 +15,7 @@ from .config import RESUMABLE, TrainConfig
 from .state import read_training_checkpoint
 
 RUNS_DIR = Path("runs")
+RUN_FILES = ("checkpoints/last.pt", "checkpoints/best.pt", "metrics.jsonl", "training.png", "config.json")
 NOT_COMPARED = frozenset({"resume", "force", "out"})
 
 
@@ -56,6 +57,8 @@ def new_run_dir(config: TrainConfig) -> Path:
             f"{run_dir}: already holds a training run; continue it with --resume {run_dir} "
             "or start over with --force"
         )
+    for name in RUN_FILES:  # --force starts over: no stale best.pt, no last.pt that --resume would pick up
+        (run_dir / name).unlink(missing_ok=True)
     return run_dir
 
 
@@ -87,7 +90,9 @@ def find_resume_point(config: TrainConfig) -> ResumePoint:
     if not path.is_file():
         raise InputError(f"{path}: no checkpoint to resume from (the run has not finished an epoch)")
     checkpoint = read_training_checkpoint(path)
-    return ResumePoint(run_dir, path, checkpoint, TrainConfig.from_json(checkpoint["config"]))
+    saved = TrainConfig.from_json(checkpoint["config"])
+    check_output_dir(run_dir, [config.dataset or saved.dataset], "run")
+    return ResumePoint(run_dir, path, checkpoint, saved)
 
 
 def merge_resumed_config(

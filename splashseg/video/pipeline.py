@@ -211,10 +211,10 @@ def _run_threads(reader: VideoReader, infer: _Infer, writer: VideoWriter, option
     stop = threading.Event()
     threads = [threading.Thread(target=_decode_loop, args=(reader, inbox, stop), daemon=True),
                threading.Thread(target=infer.run, args=(inbox, outbox, stop), daemon=True)]
-    for thread in threads:
-        thread.start()
     expected = reader.info.expected_frames
-    try:
+    try:  # started inside the try: an interrupt right after a start must still stop and join them
+        for thread in threads:
+            thread.start()
         for done, frame in enumerate(_drain(outbox, stop), start=1):
             writer.write(frame.rgb, frame.pts, frame.duration)
             if progress is not None:
@@ -222,7 +222,8 @@ def _run_threads(reader: VideoReader, infer: _Infer, writer: VideoWriter, option
     finally:
         stop.set()
         for thread in threads:
-            thread.join(timeout=60)
+            if thread.ident is not None:  # started (the reader must not be closed under a running one)
+                thread.join(timeout=60)
 
 
 def _stream_notes(reader: VideoReader, report: VideoReport) -> list[str]:

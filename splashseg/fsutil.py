@@ -137,23 +137,24 @@ STAMP = ".splashseg"  # written into the folders of kinds whose own files appear
 class OutputKind:
     """A kind of folder splashseg writes.
 
-    command: the command that writes it; markers: glob patterns (relative to the folder) of files it
-    always writes, any one of which marks a folder as its output; stamped: :func:`make_output_dir` also
-    writes :data:`STAMP` naming the kind, so a folder interrupted before its markers exist is still known.
+    command: the command that writes it; signature: glob patterns (relative to the folder) that all match
+    in a folder it wrote, so that folders from before stamps existed are still known (empty: only the
+    stamp tells); stamped: :func:`make_output_dir` writes :data:`STAMP` naming the kind when the folder is
+    made, so a folder interrupted before its signature is complete is still known.
     """
 
     command: str
-    markers: tuple[str, ...] = ()
+    signature: tuple[str, ...] = ()
     stamped: bool = False
 
 
 OUTPUT_KINDS = {
-    "dataset": OutputKind("annotate-import", ("import-report.json",)),  # appears with the dataset (staged)
-    "run": OutputKind("train", ("metrics.jsonl", "checkpoints/last.pt"), stamped=True),
+    "dataset": OutputKind("annotate-import", ("import-report.json", "annotations/*.json")),  # moved in whole
+    "run": OutputKind("train", ("config.json", "metrics.jsonl", "checkpoints/last.pt"), stamped=True),
     "inspect": OutputKind("inspect", ("*-[0-9][0-9][0-9][0-9][0-9]-*.jpg",)),  # every picture is named so
     "detect": OutputKind("detect", ("detections.json",), stamped=True),
     "splash": OutputKind("splash", (), stamped=True),
-    "demo": OutputKind("demo", ("index.md",), stamped=True),
+    "demo": OutputKind("demo", ("index.md", "dataset/import-report.json", "run/config.json"), stamped=True),
 }
 
 
@@ -200,7 +201,7 @@ def check_output_dir(out: Path, inputs: Iterable[str | os.PathLike[str] | None],
 
     - is, holds or lies inside one of ``inputs`` (symlinks followed), or
     - exists and is not a folder, or
-    - is a non-empty folder that is not ``kind``'s output (its stamp or markers, see :data:`OUTPUT_KINDS`).
+    - is a non-empty folder that is not ``kind``'s output (its stamp or signature, :data:`OUTPUT_KINDS`).
 
     An empty or missing folder is fine. Which existing files may be replaced is still up to ``--force``
     (:func:`check_output_files`). Returns ``out``.
@@ -218,7 +219,7 @@ def check_output_dir(out: Path, inputs: Iterable[str | os.PathLike[str] | None],
                          f"{output.command}; choose another {option}")
     if stamp == kind or next(out.iterdir(), None) is None:
         return out
-    if any(next(out.glob(marker), None) is not None for marker in output.markers):
+    if output.signature and all(next(out.glob(pattern), None) is not None for pattern in output.signature):
         return out
     raise InputError(f"{out}: folder is not empty and was not written by splashseg {output.command}; choose a "
                      f"new or empty {option} (--force replaces only splashseg's own outputs)")
@@ -257,7 +258,7 @@ def make_output_dir(out: Path, kind: str) -> Path:
 def undo_new_entries(folder: Path, before: set[str] | None) -> str:
     """After a failed or interrupted run: remove ``folder`` when ``before`` is ``None`` (the run made it),
     else the entries the run added (names not in ``before``). Returns one line saying what was removed
-    and what was kept."""
+    and what was kept (entries in ``before`` are kept: the caller must not have rewritten them)."""
     folder = Path(folder)
     if before is None:
         shutil.rmtree(folder, ignore_errors=True)
@@ -269,9 +270,8 @@ def undo_new_entries(folder: Path, before: set[str] | None) -> str:
         else:
             with contextlib.suppress(OSError):
                 path.unlink()
-    if not before:
+    kept = sorted(before - {STAMP})
+    if not kept:
         return f"removed what this run had written in {folder}"
-    kept = sorted(before)
     listed = ", ".join(kept[:4]) + (f" and {len(kept) - 4} more" if len(kept) > 4 else "")
-    return (f"removed what this run had added to {folder}; kept {listed} from before, "
-            "which this run may have partly rewritten")
+    return f"removed what this run had added to {folder}; kept what was there before ({listed})"

@@ -17,6 +17,7 @@ from video_samples import write_video
 from splashseg.apps.demo import DemoConfig, run_demo
 from splashseg.console import Reporter
 from splashseg.errors import cleanup_notes
+from splashseg.fsutil import STAMP, make_output_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}", "OMP_NUM_THREADS": "1"}
@@ -87,12 +88,13 @@ def test_interrupted_demo_in_an_empty_folder_leaves_it_empty(tmp_path: Path):
 
 
 def test_interrupted_demo_over_an_earlier_one_says_what_it_kept(tmp_path: Path):
-    out = tmp_path / "demo"
-    out.mkdir()
+    """--force removes the earlier demo's outputs first; the user's own files in the folder stay."""
+    out = make_output_dir(tmp_path / "demo", "demo")
     (out / "index.md").write_text("# an earlier demo")
     (out / "clip.mp4").write_bytes(b"earlier clip")
+    (out / "notes.txt").write_text("mine")
     with pytest.raises(KeyboardInterrupt) as caught:
         run_demo(DemoConfig(out=out, images=10, size=64, force=True), InterruptAt("synthetic VIA dataset"))
-    assert cleanup_notes(caught.value) == [f"removed what this run had added to {out}; kept clip.mp4, index.md "
-                                           "from before, which this run may have partly rewritten"]
-    assert sorted(p.name for p in out.iterdir()) == ["clip.mp4", "index.md"]
+    assert cleanup_notes(caught.value) == [f"removed what this run had added to {out}; kept what was there "
+                                           "before (notes.txt)"]
+    assert sorted(p.name for p in out.iterdir()) == [STAMP, "notes.txt"]

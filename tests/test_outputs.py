@@ -52,7 +52,7 @@ def test_check_not_input_follows_symlinks(tmp_path: Path):
     check_not_input(tmp_path / "elsewhere", [source, None])
 
 
-def test_check_output_dir_kinds_and_markers(tmp_path: Path):
+def test_check_output_dir_kinds_stamps_and_signatures(tmp_path: Path):
     assert check_output_dir(tmp_path / "new", [], "detect") == tmp_path / "new"
     (tmp_path / "empty").mkdir()
     check_output_dir(tmp_path / "empty", [], "dataset")
@@ -68,9 +68,16 @@ def test_check_output_dir_kinds_and_markers(tmp_path: Path):
     check_output_dir(mine, [], "splash")
     with pytest.raises(InputError, match="holds the output of splashseg splash, not of detect"):
         check_output_dir(mine, [], "detect")
-    (tmp_path / "ds").mkdir()
-    (tmp_path / "ds" / "import-report.json").write_text("{}")  # a dataset from before stamps existed
+    (tmp_path / "ds" / "annotations").mkdir(parents=True)
+    (tmp_path / "ds" / "import-report.json").write_text("{}")
+    with pytest.raises(InputError, match="not written by splashseg annotate-import"):
+        check_output_dir(tmp_path / "ds", [], "dataset")  # half a signature is no dataset
+    (tmp_path / "ds" / "annotations" / "train.json").write_text("{}")
     check_output_dir(tmp_path / "ds", [], "dataset")
+    (tmp_path / "docs" / "index.md").parent.mkdir()
+    (tmp_path / "docs" / "index.md").write_text("# my docs")  # a common name is no demo
+    with pytest.raises(InputError, match="not written by splashseg demo"):
+        check_output_dir(tmp_path / "docs", [], "demo")
 
 
 def test_check_output_files_refuses_an_input_behind_a_symlink(tmp_path: Path):

@@ -7,6 +7,7 @@ Every step calls the same library function as its command does.
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,21 @@ class DemoConfig:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+def demo_outputs() -> list[str]:
+    """What a demo writes in its folder (and what ``--force`` removes before starting over)."""
+    return ["source", "dataset", "run", "detect", *(f"splash-{effect}" for effect in EFFECTS), "clip.mp4",
+            "clip-splash.mp4", "clip-frames.png", "evaluation.json", "summary.json", "index.md"]
+
+
+def _start_over(out: Path) -> None:
+    for name in demo_outputs():
+        path = out / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists() or path.is_symlink():
+            path.unlink()
+
+
 def _step(config: DemoConfig, reporter: Reporter, name: str, start: float) -> None:
     config.timings[name] = round(time.perf_counter() - start, 1)
     reporter.info(f"[green]done[/green] {name} ({config.timings[name]:.1f} s)")
@@ -83,13 +99,15 @@ def _train(config: DemoConfig, dataset: Path, reporter: Reporter) -> Any:
 def run_demo(config: DemoConfig, reporter: Reporter) -> dict[str, Any]:
     """Run every step into ``config.out``; returns the summary (also written as ``summary.json``).
 
-    ``config.out`` must be new, empty or an earlier demo's (replaced only with ``force``). When a step fails
-    or is interrupted, what this run added is removed (the whole folder when it made it) and the exception
-    carries a note saying so (:func:`splashseg.errors.cleanup_notes`).
+    ``config.out`` must be new, empty or an earlier demo's, which ``force`` removes first (other files in it
+    are kept). When a step fails or is interrupted, what this run added is removed (the whole folder when
+    it made it) and the exception carries a note saying so (:func:`splashseg.errors.cleanup_notes`).
     """
     out = config.out
     check_output_dir(out, (), "demo")
     refuse_overwrite([out / "index.md"], config.force)
+    if config.force and out.is_dir():
+        _start_over(out)
     before = {p.name for p in out.iterdir()} if out.is_dir() else None
     make_output_dir(out, "demo")
     try:

@@ -33,11 +33,6 @@ class RunFailure(SplashsegError, RuntimeError):
     exit_code = 1
 
 
-def describe_path(path: object) -> str:
-    """Return a path formatted for an error message (quoted, so spaces and odd names stay visible)."""
-    return f"'{path}'"
-
-
 def is_out_of_memory(exc: BaseException) -> bool:
     """Whether ``exc`` means memory ran out: ``MemoryError``, torch's ``OutOfMemoryError`` (CUDA), or an
     error whose message is an allocator's failure (:data:`OUT_OF_MEMORY_PHRASES`). Needs no torch import."""
@@ -48,3 +43,21 @@ def is_out_of_memory(exc: BaseException) -> bool:
         return True
     text = str(exc).lower()
     return any(phrase in text for phrase in OUT_OF_MEMORY_PHRASES)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (sent by ``timeout``, systemd, container runtimes) turned into an interruption.
+
+    A :class:`KeyboardInterrupt` so that every cleanup that handles Ctrl-C (temporary files removed, worker
+    threads stopped) handles it too. The CLI exits with 143 (128 + SIGTERM).
+    """
+
+
+def add_cleanup_note(exc: BaseException, note: str) -> None:
+    """Record on ``exc`` what was removed or kept because of it; the CLI adds this to its message."""
+    exc.__dict__.setdefault("splashseg_cleanup", []).append(note)
+
+
+def cleanup_notes(exc: BaseException) -> list[str]:
+    """The notes :func:`add_cleanup_note` recorded on ``exc`` (oldest first)."""
+    return list(getattr(exc, "splashseg_cleanup", []))

@@ -26,7 +26,8 @@ def test_detect_writes_overlays_json_and_masks(image_dir: Path, tmp_path: Path):
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["instances"] > 0 and len(summary["images"]) == 3
-    assert sorted(p.name for p in out.iterdir()) == ["a.jpg", "alpha.png", "detections.json", "gray.png", "masks"]
+    assert sorted(p.name for p in out.iterdir()) == [".splashseg", "a.jpg", "alpha.png", "detections.json", "gray.png",
+                                                     "masks"]
     assert Image.open(out / "a.jpg").format == "JPEG" and Image.open(out / "a.jpg").size == (64, 48)
     results = json.loads((out / "detections.json").read_text())
     assert len(results) == summary["instances"]

@@ -23,7 +23,7 @@ def test_demo_small(tmp_path: Path):
     assert 0.0 <= summary["segm_AP"] <= 1.0 and summary["epochs"] == 1
     index = (out / "index.md").read_text()
     for effect in ("gray", "blur", "solid", "image"):
-        pictures = sorted((out / f"splash-{effect}").iterdir())
+        pictures = sorted((out / f"splash-{effect}").glob("*.png"))
         assert pictures and Image.open(pictures[0]).size == (96, 96)
         assert f"splash-{effect}/{pictures[0].name}" in index
     assert (out / "run" / "checkpoints" / "best.pt").exists() and (out / "evaluation.json").exists()

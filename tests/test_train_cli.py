@@ -66,7 +66,8 @@ def test_train_resume_and_non_finite_loss(dataset: Path, tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["epochs"] == 1 and summary["best_checkpoint"] == str(run / "checkpoints" / "best.pt")
-    assert {p.name for p in run.iterdir()} == {"checkpoints", "config.json", "metrics.jsonl", "training.png"}
+    assert {p.name for p in run.iterdir()} == {".splashseg", "checkpoints", "config.json", "metrics.jsonl",
+                                               "training.png"}
 
     again = _train("--dataset", str(dataset), *SMALL, "--epochs", "1", "--out", str(run))
     assert again.exit_code == 2 and "already holds a training run" in again.output

@@ -7,6 +7,7 @@ Every step calls the same library function as its command does.
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,8 @@ from ..data.importers.pipeline import ImportConfig, import_annotations
 from ..demo.clip import write_clip
 from ..demo.synth import write_via_dataset
 from ..device import resolve_device
-from ..fsutil import ensure_dir, refuse_overwrite, write_text_atomic
+from ..errors import add_cleanup_note
+from ..fsutil import check_output_dir, make_output_dir, refuse_overwrite, undo_new_entries, write_text_atomic
 from ..predict import PredictConfig, build_predictor
 from ..render import EFFECTS, SplashStyle
 from ..train.config import TrainConfig
@@ -53,6 +55,21 @@ class DemoConfig:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+def demo_outputs() -> list[str]:
+    """What a demo writes in its folder (and what ``--force`` removes before starting over)."""
+    return ["source", "dataset", "run", "detect", *(f"splash-{effect}" for effect in EFFECTS), "clip.mp4",
+            "clip-splash.mp4", "clip-frames.png", "evaluation.json", "summary.json", "index.md"]
+
+
+def _start_over(out: Path) -> None:
+    for name in demo_outputs():
+        path = out / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists() or path.is_symlink():
+            path.unlink()
+
+
 def _step(config: DemoConfig, reporter: Reporter, name: str, start: float) -> None:
     config.timings[name] = round(time.perf_counter() - start, 1)
     reporter.info(f"[green]done[/green] {name} ({config.timings[name]:.1f} s)")
@@ -80,10 +97,28 @@ def _train(config: DemoConfig, dataset: Path, reporter: Reporter) -> Any:
 
 
 def run_demo(config: DemoConfig, reporter: Reporter) -> dict[str, Any]:
-    """Run every step into ``config.out``; returns the summary (also written as ``summary.json``)."""
+    """Run every step into ``config.out``; returns the summary (also written as ``summary.json``).
+
+    ``config.out`` must be new, empty or an earlier demo's, which ``force`` removes first (other files in it
+    are kept). When a step fails or is interrupted, what this run added is removed (the whole folder when
+    it made it) and the exception carries a note saying so (:func:`splashseg.errors.cleanup_notes`).
+    """
     out = config.out
+    check_output_dir(out, (), "demo")
     refuse_overwrite([out / "index.md"], config.force)
-    ensure_dir(out)
+    if config.force and out.is_dir():
+        _start_over(out)
+    before = {p.name for p in out.iterdir()} if out.is_dir() else None
+    make_output_dir(out, "demo")
+    try:
+        return _run_steps(config, reporter)
+    except BaseException as exc:
+        add_cleanup_note(exc, undo_new_entries(out, before))
+        raise
+
+
+def _run_steps(config: DemoConfig, reporter: Reporter) -> dict[str, Any]:
+    out = config.out
     start = time.perf_counter()
     project = write_via_dataset(out / "source", config.images, size=config.size, seed=config.seed)
     write_clip(out / "clip.mp4", height=config.size, width=round(config.size * 4 / 3) // 2 * 2, seed=config.seed + 1)

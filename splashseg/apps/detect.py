@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..console import Reporter
-from ..fsutil import ensure_dir, refuse_overwrite, write_text_atomic
+from ..fsutil import check_output_dir, check_output_files, ensure_dir, make_output_dir, write_text_atomic
 from ..images import write_image
 from ..predict import Detections, Predictor, coco_results
 from ..render import draw_detections
@@ -48,8 +48,9 @@ def run_detect(job: DetectJob, predictor: Predictor, reporter: Reporter) -> dict
     Unreadable inputs are skipped with a warning and listed under ``"failed"`` in the summary.
     """
     names = output_names(job.inputs)
-    refuse_overwrite([job.out / n for n in names.values()] + [job.out / "detections.json"], job.force)
-    ensure_dir(job.out)
+    check_output_dir(job.out, job.inputs, "detect")
+    check_output_files([job.out / n for n in names.values()] + [job.out / "detections.json"], job.inputs, job.force)
+    make_output_dir(job.out, "detect")
     failures, results, per_image = ReadFailures(), [], []
     with reporter.progress() as bar:
         task = bar.add_task("detect", total=len(job.inputs), rate="")

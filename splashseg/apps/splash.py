@@ -9,7 +9,7 @@ from typing import Any
 
 from ..console import Reporter
 from ..errors import InputError
-from ..fsutil import ensure_dir, refuse_overwrite
+from ..fsutil import check_output_dir, check_output_files, make_output_dir
 from ..images import read_image, write_image
 from ..predict import Predictor
 from ..render import HostCompositor, SplashStyle
@@ -52,8 +52,9 @@ class SplashJob:
 def run_splash(job: SplashJob, predictor: Predictor, reporter: Reporter) -> dict[str, Any]:
     """Splash every input into ``job.out`` (same file name, format and size); returns the summary."""
     names = output_names(job.inputs)
-    refuse_overwrite([job.out / n for n in names.values()], job.force)
-    ensure_dir(job.out)
+    check_output_dir(job.out, job.inputs, "splash")
+    check_output_files([job.out / n for n in names.values()], job.inputs, job.force)
+    make_output_dir(job.out, "splash")
     failures, per_image = ReadFailures(), []
     compositor = HostCompositor(job.style)  # pictures are read, splashed and written on the host
     with reporter.progress() as bar:

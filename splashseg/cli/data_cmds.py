@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..data.importers import FAMILIES
-from .options import output_options, reporter
+from .options import FiniteFloatRange, output_options, reporter
 
 
 @click.command("annotate-import")
@@ -36,7 +36,7 @@ from .options import output_options, reporter
 )
 @click.option(
     "--val-fraction",
-    type=click.FloatRange(0.0, 1.0),
+    type=FiniteFloatRange(0.0, 1.0),
     default=0.2,
     show_default=True,
     help="Share of images put in val when the source has no train/val split.",

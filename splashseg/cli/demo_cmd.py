@@ -8,7 +8,7 @@ import click
 from rich.table import Table
 
 from ..apps.demo import DemoConfig, run_demo
-from .options import device_option, output_options, reporter
+from .options import FiniteFloatRange, device_option, output_options, reporter
 
 
 @click.command()
@@ -18,9 +18,9 @@ from .options import device_option, output_options, reporter
               help="Side of the synthetic pictures in pixels (the model works at this size).")
 @click.option("--epochs", type=click.IntRange(1, 1000), default=DemoConfig.epochs, show_default=True,
               help="Most epochs to train (training stops early at --target-ap or --time-budget).")
-@click.option("--target-ap", type=click.FloatRange(0, 1), default=DemoConfig.target_ap, show_default=True,
+@click.option("--target-ap", type=FiniteFloatRange(0, 1), default=DemoConfig.target_ap, show_default=True,
               help="Stop training once the val segm AP reaches this.")
-@click.option("--time-budget", type=click.FloatRange(10), default=DemoConfig.time_budget_s, show_default=True,
+@click.option("--time-budget", type=FiniteFloatRange(10), default=DemoConfig.time_budget_s, show_default=True,
               help="Seconds of training after which no new epoch starts.")
 @device_option
 @output_options("Folder for everything the demo makes.", out_default="demo-out")

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
+import threading
 import traceback
+from collections.abc import Iterator
 
 import click
 
-from ..errors import SplashsegError, is_out_of_memory
+from ..errors import SplashsegError, Terminated, cleanup_notes, is_out_of_memory
+from ..fsutil import disk_full_reason
 
 DEBUG_KEY = "splashseg.debug"
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+# True wherever outputs go through fsutil.atomic_path (or a staging folder): what was finished stays.
+NO_PARTIAL_FILES = "no half-written file was left (files finished before it were kept)"
 
 
 class CliError(click.ClickException):
@@ -28,6 +37,35 @@ def debug_enabled(ctx: click.Context) -> bool:
     return bool(ctx.meta.get(DEBUG_KEY)) or os.environ.get("SPLASHSEG_DEBUG", "") not in ("", "0")
 
 
+def _with_notes(message: str, exc: BaseException) -> str:
+    notes = cleanup_notes(exc)
+    return f"{message} ({'; '.join(notes)})" if notes else message
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not interrupt the cleanup
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """While the block runs, SIGTERM raises :class:`Terminated` in the main thread (like Ctrl-C raises
+    KeyboardInterrupt), so every ``atomic_path`` and ``finally`` cleans up. Only when SIGTERM still has
+    its default action (not ignored, not handled by an embedding program) and we are in the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is not signal.SIG_DFL:
+        yield
+        return
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 class SplashsegGroup(click.Group):
     """A click group that checks the torch/torchvision pair and reports errors without tracebacks."""
 
@@ -38,7 +76,8 @@ class SplashsegGroup(click.Group):
         if problem:
             click.echo(f"error: {problem}", err=True)
             sys.exit(2)
-        return super().main(*args, **kwargs)
+        with sigterm_as_interrupt():
+            return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):  # noqa: ANN201
         try:
@@ -48,18 +87,30 @@ class SplashsegGroup(click.Group):
         except SplashsegError as exc:
             if debug_enabled(ctx):
                 raise
-            raise CliError(str(exc), exc.exit_code) from None
-        except KeyboardInterrupt:
+            raise CliError(_with_notes(str(exc), exc), exc.exit_code) from None
+        except KeyboardInterrupt as exc:
             if debug_enabled(ctx):
                 raise
-            raise CliError("interrupted; partial outputs were removed", 130) from None
+            what, code = ("terminated (SIGTERM)", EXIT_TERMINATED) if isinstance(exc, Terminated) else \
+                ("interrupted", EXIT_INTERRUPTED)
+            raise CliError(f"{what}; {'; '.join(cleanup_notes(exc)) or NO_PARTIAL_FILES}", code) from None
         except Exception as exc:
             if debug_enabled(ctx):
                 raise
-            if is_out_of_memory(exc):
-                raise CliError(f"out of memory ({str(exc).splitlines()[0][:200]}); "
-                               "try a smaller --batch-size or --max-size", 1) from None
-            where = traceback.extract_tb(exc.__traceback__)[-1]
-            raise CliError(
-                f"unexpected {type(exc).__name__}: {exc} (at {os.path.basename(where.filename)}:{where.lineno}; "
-                "run with --debug for the traceback)", 1) from None
+            raise _unexpected(exc) from None
+
+
+def _unexpected(exc: Exception) -> CliError:
+    """The one-line message for an exception the library did not turn into a SplashsegError."""
+    if is_out_of_memory(exc):
+        return CliError(f"out of memory ({str(exc).splitlines()[0][:200]}); "
+                        "try a smaller --batch-size or --max-size", 1)
+    full = disk_full_reason(exc)
+    if full is not None:
+        name = getattr(exc, "filename", None)
+        where = f"{name}: cannot write it" if name else "cannot write the output"
+        return CliError(_with_notes(f"{where}: {full.lower()} (free some space and run again)", exc), 1)
+    where = traceback.extract_tb(exc.__traceback__)[-1]
+    return CliError(_with_notes(
+        f"unexpected {type(exc).__name__}: {exc} (at {os.path.basename(where.filename)}:{where.lineno}; "
+        "run with --debug for the traceback)", exc), 1)

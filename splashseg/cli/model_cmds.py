@@ -7,7 +7,7 @@ from rich.table import Table
 
 from ..models import load_model
 from ..models.summary import summarize
-from .options import MODEL_NAMES, debug_option, reporter
+from .options import MODEL_NAMES, common_options, reporter
 
 
 @click.command()
@@ -17,9 +17,8 @@ from .options import MODEL_NAMES, debug_option, reporter
               help="Object classes without background [default: COCO's 90 ids, or the checkpoint's].")
 @click.option("--weights", default="none", show_default=True, metavar="coco|none|PATH",
               help="Build as with these weights (coco freezes batch norms as torchvision ships them).")
-@click.option("--json", "json_mode", is_flag=True, help="Print the table and totals as JSON on stdout.")
-@debug_option
-def summary(model_name, num_classes, weights, json_mode) -> None:  # noqa: ANN001
+@common_options
+def summary(model_name, num_classes, weights, json_mode, quiet) -> None:  # noqa: ANN001
     """Show every layer with its type and parameter count, and the totals.
 
     The counts are those of the model exactly as built: maskrcnn_resnet50_fpn_v2 with 91 classes has
@@ -29,7 +28,7 @@ def summary(model_name, num_classes, weights, json_mode) -> None:  # noqa: ANN00
     Example:
         splashseg summary --model maskrcnn_resnet50_fpn --weights coco
     """
-    rep = reporter(json_mode)
+    rep = reporter(json_mode, quiet)
     names = None if num_classes is None else ["__background__"] + [f"class{i}" for i in range(1, num_classes + 1)]
     loaded = load_model(model_name, weights, class_names=names)
     result = summarize(loaded.model)

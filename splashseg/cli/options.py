@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,6 +16,30 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 MODEL_NAMES = ("maskrcnn_resnet50_fpn_v2", "maskrcnn_resnet50_fpn", "maskrcnn_small")
 EFFECT_NAMES = ("gray", "blur", "solid", "image")  # splashseg.render.EFFECTS, without importing torch here
+
+
+def _finite(number: float, param: click.Parameter | None, ctx: click.Context | None) -> float:
+    if not math.isfinite(number):
+        raise click.BadParameter(f"{number} is not a finite number", ctx=ctx, param=param)
+    return number
+
+
+class FiniteFloat(click.types.FloatParamType):
+    """A float option that refuses ``nan`` and ``inf`` at parse time (exit 2), as click's FLOAT does not."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        return _finite(super().convert(value, param, ctx), param, ctx)
+
+
+class FiniteFloatRange(click.FloatRange):
+    """``click.FloatRange`` that also refuses ``nan`` (which passes every range check) and ``inf``.
+
+    Use this or :class:`FiniteFloat` for every float option (tests/test_cli_options.py checks).
+    """
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        number = click.FLOAT.convert(value, param, ctx)
+        return super().convert(_finite(number, param, ctx), param, ctx)
 
 
 def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -61,7 +86,7 @@ def model_options(default_weights: str | None = "coco") -> Callable[[F], F]:
 def prediction_options(func: F) -> F:
     """``--conf --classes --batch-size``: which detections to keep and how many images per forward."""
     return _compose(
-        click.option("--conf", type=click.FloatRange(0.0, 1.0), default=0.5, show_default=True,
+        click.option("--conf", type=FiniteFloatRange(0.0, 1.0), default=0.5, show_default=True,
                      help="Minimum score of a kept detection."),
         click.option("--classes", default=None, metavar="NAME,NAME",
                      help="Keep only these class names (comma separated)."),
@@ -72,15 +97,23 @@ def prediction_options(func: F) -> F:
     )(func)
 
 
-def output_options(out_help: str, out_default: str | None = None) -> Callable[[F], F]:
-    """``--out --force --json -q --debug``."""
+def common_options(func: F) -> F:
+    """``--json -q/--quiet --debug``: on every command (tests/test_cli_options.py checks)."""
     return _compose(
-        click.option("--out", "out", type=click.Path(), default=out_default, show_default=out_default is not None,
-                     help=out_help),
-        click.option("--force", is_flag=True, help="Overwrite existing outputs."),
         click.option("--json", "json_mode", is_flag=True, help="Print a machine-readable summary on stdout."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bars or informational messages."),
         debug_option,
+    )(func)
+
+
+def output_options(out_help: str, out_default: str | None = None) -> Callable[[F], F]:
+    """``--out --force`` and :func:`common_options`."""
+    return _compose(
+        click.option("--out", "out", type=click.Path(), default=out_default, show_default=out_default is not None,
+                     help=out_help),
+        click.option("--force", is_flag=True,
+                     help="Replace existing outputs (only ones splashseg wrote; never an input)."),
+        common_options,
     )
 
 
@@ -113,10 +146,10 @@ def splash_style_options(func: F) -> F:
                      help="What happens outside the kept objects."),
         click.option("--background", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
                      help="Picture behind the objects for --effect image."),
-        click.option("--feather", type=click.FloatRange(0, 500), default=0.0, show_default=True,
+        click.option("--feather", type=FiniteFloatRange(0, 500), default=0.0, show_default=True,
                      help="Soft edge width in pixels."),
         click.option("--invert", is_flag=True, help="Apply the effect to the objects instead of the rest."),
-        click.option("--blur-sigma", type=click.FloatRange(0.1, 500), default=None,
+        click.option("--blur-sigma", type=FiniteFloatRange(0.1, 500), default=None,
                      help="Blur strength in pixels for --effect blur [default: 2% of the long side]."),
         click.option("--color", default="0,0,0", show_default=True, metavar="R,G,B",
                      help="Colour for --effect solid."),

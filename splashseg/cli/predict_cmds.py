@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from ..apps.batches import raise_for_failures
+from ..apps.batches import output_names, raise_for_failures
 from ..apps.detect import DetectJob, run_detect
 from ..apps.splash import SplashJob, SplashOptions, load_style, run_splash
+from ..fsutil import check_output_dir, check_output_files
 from ..images import expand_inputs
 from ..predict import build_predictor
 from .options import (
@@ -22,6 +23,16 @@ from .options import (
     splash_style_options,
 )
 from .video_cmds import run_video_command, video_encoding_options
+
+
+def check_picture_outputs(out: Path, inputs: tuple[str, ...], paths: list[Path], kind: str, force: bool,
+                          extra: tuple[str, ...] = (), other_inputs: tuple[Path | None, ...] = ()) -> None:
+    """Before the model loads: ``out`` must not be, hold or lie inside an INPUT (file, folder), picture or
+    ``other_inputs`` (a --background), must be ``kind``'s folder (or new or empty), and its files are
+    replaced only with ``--force``."""
+    check_output_dir(out, [*inputs, *paths, *other_inputs], kind)
+    check_output_files([out / name for name in [*output_names(paths).values(), *extra]], [*paths, *other_inputs],
+                       force)
 
 
 def _report(rep, summary: dict, title: str) -> None:  # noqa: ANN001
@@ -58,6 +69,7 @@ def detect(inputs, model_name, weights, device, min_size, max_size, conf, classe
     """
     rep = reporter(json_mode, quiet)
     paths = expand_inputs(inputs)
+    check_picture_outputs(Path(out), inputs, paths, "detect", force, extra=("detections.json",))
     predictor = build_predictor(predict_config(model_name, weights, device, min_size, max_size, conf, classes,
                                                batch_size, agnostic_nms))
     summary = run_detect(DetectJob(paths, Path(out), save_masks, force), predictor, rep)
@@ -101,10 +113,12 @@ def splash(inputs, video_file, model_name, weights, device, min_size, max_size, 
         raise click.UsageError("missing INPUT... (pictures, folders or globs) or --video FILE")
     rep = reporter(json_mode, quiet)
     paths = expand_inputs(inputs)
+    out = Path(out or "splashed")
+    check_picture_outputs(out, inputs, paths, "splash", force, other_inputs=(background,))
     style = load_style(SplashOptions(effect, background, feather, invert, blur_sigma, parse_color(color)))
     predictor = build_predictor(predict_config(model_name, weights, device, min_size, max_size, conf, classes,
                                                batch_size, agnostic_nms))
-    summary = run_splash(SplashJob(paths, Path(out or "splashed"), style, force), predictor, rep)
+    summary = run_splash(SplashJob(paths, out, style, force), predictor, rep)
     _report(rep, summary, "colour splash")
 
 

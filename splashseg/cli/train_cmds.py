@@ -8,7 +8,7 @@ from click.core import ParameterSource
 from ..train.config import LR_PER_IMAGE, WEIGHT_DECAY, TrainConfig
 from ..train.optim import FREEZE, OPTIMIZERS, SCHEDULES
 from ..train.resume import RUNS_DIR
-from .options import model_options, output_options, reporter
+from .options import FiniteFloatRange, common_options, model_options, output_options, reporter
 
 # CLI parameter name -> TrainConfig field (the rest have the same name; the others are not config).
 FIELD_OF_PARAM = {"model_name": "model"}
@@ -49,7 +49,7 @@ def _by_optimizer(values: dict[str, float]) -> str:
 )
 @click.option(
     "--lr",
-    type=click.FloatRange(0, min_open=True),
+    type=FiniteFloatRange(0, min_open=True),
     show_default=f"per image in a step: {_by_optimizer(LR_PER_IMAGE)}",
     help="Peak learning rate.",
 )
@@ -76,13 +76,13 @@ def _by_optimizer(values: dict[str, float]) -> str:
 )
 @click.option(
     "--weight-decay",
-    type=click.FloatRange(0),
+    type=FiniteFloatRange(0),
     show_default=_by_optimizer(WEIGHT_DECAY),
     help="Weight decay.",
 )
 @click.option(
     "--clip-grad",
-    type=click.FloatRange(0),
+    type=FiniteFloatRange(0),
     default=TrainConfig.clip_grad,
     show_default=True,
     help="Clip the gradient norm to this (0: off).",
@@ -150,8 +150,7 @@ def train(ctx: click.Context, json_mode: bool, quiet: bool, **_options: object) 
 @click.option(
     "--workers", type=click.IntRange(0), default=0, show_default=True, help="Data-loading processes."
 )
-@click.option("--json", "json_mode", is_flag=True, help="Print the metrics as JSON on stdout.")
-@click.option("-q", "--quiet", is_flag=True, help="No informational messages.")
+@common_options
 def evaluate(
     dataset: str,
     model_name: str | None,

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ..fsutil import ensure_dir, refuse_overwrite
+from ..fsutil import check_output_dir, check_output_files, make_output_dir
 from ..images import read_image, write_image
 from ..render.overlay import Instances, draw_detections
 from .coco import SPLITS, annotation_mask, annotation_path, images_dir, load_split
@@ -113,9 +113,11 @@ def render_pictures(config: InspectConfig, cocos: dict[str, dict[str, Any]], out
     """Write one picture per chosen sample into ``out``; raises :class:`InputError` for unreadable images."""
     samples = choose_samples(cocos, config.count, config.seed)
     targets = [picture_path(out, split, image) for split, image in samples]
-    refuse_overwrite(targets, config.force)
+    inputs = [images_dir(config.dataset), *(annotation_path(config.dataset, split) for split in cocos)]
+    check_output_dir(out, inputs, "inspect")
+    check_output_files(targets, inputs, config.force)
     if targets:
-        ensure_dir(out)
+        make_output_dir(out, "inspect")
     for (split, image), target in zip(samples, targets, strict=True):
         loaded = read_image(images_dir(config.dataset) / image["file_name"])
         if (loaded.width, loaded.height) != (image["width"], image["height"]):

@@ -10,10 +10,12 @@ from typing import Any
 
 from ..console import Reporter
 from ..errors import InputError
+from ..fsutil import check_output_dir
 from .config import RESUMABLE, TrainConfig
 from .state import read_training_checkpoint
 
 RUNS_DIR = Path("runs")
+RUN_FILES = ("checkpoints/last.pt", "checkpoints/best.pt", "metrics.jsonl", "training.png", "config.json")
 NOT_COMPARED = frozenset({"resume", "force", "out"})
 
 
@@ -38,19 +40,26 @@ def _numbered_runs(dataset: str) -> list[tuple[int, Path]]:
 
 
 def new_run_dir(config: TrainConfig) -> Path:
-    """``config.out``, or the first free ``runs/<dataset name>-<n>``; refuse a folder holding a run."""
+    """``config.out``, or the first free ``runs/<dataset name>-<n>``; refuse a folder holding a run (unless
+    ``force``), and always one that is, holds or lies inside the dataset or weights, or holds other files."""
+    inputs = [config.dataset or None, config.weights if Path(config.weights).is_file() else None]
     if config.out is None:
         numbers = [n for n, _ in _numbered_runs(config.dataset)]
-        return RUNS_DIR / f"{_dataset_name(config.dataset)}-{max(numbers, default=0) + 1}"
+        run_dir = RUNS_DIR / f"{_dataset_name(config.dataset)}-{max(numbers, default=0) + 1}"
+        return check_output_dir(run_dir, inputs, "run")
     run_dir = Path(config.out)
     if run_dir.exists() and not run_dir.is_dir():
         raise InputError(f"{run_dir}: --out must be a folder, not a file")
+    check_output_dir(run_dir, inputs, "run")
     holds_run = (run_dir / "checkpoints" / "last.pt").exists() or (run_dir / "metrics.jsonl").exists()
     if holds_run and not config.force:
         raise InputError(
             f"{run_dir}: already holds a training run; continue it with --resume {run_dir} "
             "or start over with --force"
         )
+    if run_dir.is_dir():  # --force starts over: no stale best.pt, no last.pt that --resume would pick up
+        for name in RUN_FILES:
+            (run_dir / name).unlink(missing_ok=True)
     return run_dir
 
 
@@ -82,7 +91,9 @@ def find_resume_point(config: TrainConfig) -> ResumePoint:
     if not path.is_file():
         raise InputError(f"{path}: no checkpoint to resume from (the run has not finished an epoch)")
     checkpoint = read_training_checkpoint(path)
-    return ResumePoint(run_dir, path, checkpoint, TrainConfig.from_json(checkpoint["config"]))
+    saved = TrainConfig.from_json(checkpoint["config"])
+    check_output_dir(run_dir, [config.dataset or saved.dataset], "run")
+    return ResumePoint(run_dir, path, checkpoint, saved)
 
 
 def merge_resumed_config(

@@ -17,7 +17,7 @@ import torch
 
 from ..console import Reporter
 from ..device import resolve_device
-from ..fsutil import ensure_dir
+from ..fsutil import ensure_dir, make_output_dir
 from ..models.loading import BACKGROUND
 from . import distributed as ddp
 from .build import (
@@ -110,7 +110,7 @@ def _train(
     start = time.perf_counter()
     config, run_dir, resume = _locate_run(config, info, explicit, reporter)
     if info.is_main:
-        ensure_dir(run_dir / "checkpoints")
+        ensure_dir(make_output_dir(run_dir, "run") / "checkpoints")
     seed_everything(config.seed + info.rank)
     if config.deterministic:
         torch.use_deterministic_algorithms(True, warn_only=True)

@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from ..fsutil import atomic_path, refuse_overwrite
+from ..fsutil import atomic_path, check_output_files
 from .alpha import check_alpha_encoder
 from .reader import DecodedFrame, VideoReader
 from .renderers import Render
@@ -175,11 +174,9 @@ class _Infer:
 
 
 def _check_output(source: Path, target: Path, encoder: EncoderSettings, force: bool) -> str:
-    """The muxer for ``target``; InputError for a target that is the input, exists (without ``force``),
-    has a suffix that cannot hold the output, or needs an encoder this FFmpeg lacks."""
-    if source.resolve() == target.resolve():
-        raise InputError(f"{target}: the output would overwrite the input; choose another --out")
-    refuse_overwrite([target], force)
+    """The muxer for ``target``; InputError for a target that is (or is behind a link to) the input, exists
+    (without ``force``), has a suffix that cannot hold the output, or needs an encoder this FFmpeg lacks."""
+    check_output_files([target], [source], force)
     container = container_for(target, alpha=encoder.alpha)
     if encoder.alpha:
         check_alpha_encoder(container)
@@ -262,10 +259,10 @@ def _run_threads(reader: VideoReader, infer: _Infer, sink: Callable[[DecodedFram
     stop = threading.Event()
     threads = [threading.Thread(target=_decode_loop, args=(reader, inbox, stop), daemon=True),
                threading.Thread(target=infer.run, args=(inbox, outbox, stop), daemon=True)]
-    for thread in threads:
-        thread.start()
     expected = reader.info.expected_frames
-    try:
+    try:  # started inside the try: an interrupt right after a start must still stop and join them
+        for thread in threads:
+            thread.start()
         for done, frame in enumerate(_drain(outbox, stop), start=1):
             sink(frame)
             if progress is not None:
@@ -273,7 +270,8 @@ def _run_threads(reader: VideoReader, infer: _Infer, sink: Callable[[DecodedFram
     finally:
         stop.set()
         for thread in threads:
-            thread.join(timeout=60)
+            if thread.ident is not None:  # started (the reader must not be closed under a running one)
+                thread.join(timeout=60)
 
 
 def _stream_notes(reader: VideoReader, report: VideoReport) -> list[str]:

@@ -81,7 +81,9 @@ def build_dataset(config: ImportConfig, track: Track | None = None) -> ImportedD
 
 def import_annotations(config: ImportConfig, track: Track | None = None) -> ImportedDataset:
     """Import ``config.sources`` into the canonical COCO dataset at ``config.out`` (see ``data/coco.py``)."""
-    check_output(config.out, config.force)
+    inputs = [*config.sources, *config.images_dirs]
+    check_output(config.out, config.force, inputs)
     dataset = build_dataset(config, track)
-    write_dataset(config.out, dataset.splits, dataset.images, dataset.report.to_dict(), config.force)
+    write_dataset(config.out, dataset.splits, dataset.images, dataset.report.to_dict(), config.force,
+                  inputs=[*inputs, *(image.path for image in dataset.images)])
     return dataset

@@ -7,11 +7,12 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ...errors import InputError
-from ...fsutil import ensure_dir, refuse_overwrite
+from ...errors import InputError, RunFailure
+from ...fsutil import check_output_dir, disk_full_reason, ensure_dir, refuse_overwrite
 from ..coco import annotation_path, images_dir, write_coco
 from .images import CheckedImage
 
@@ -23,10 +24,10 @@ def dataset_outputs(dataset: Path) -> list[Path]:
     return [Path(dataset) / "annotations", images_dir(dataset), Path(dataset) / REPORT_NAME]
 
 
-def check_output(dataset: Path, force: bool) -> None:
-    """Refuse to import into a DATASET that already holds an import unless ``force``."""
-    if Path(dataset).exists() and not Path(dataset).is_dir():
-        raise InputError(f"{dataset}: exists and is not a folder")
+def check_output(dataset: Path, force: bool, inputs: Iterable[Path | None] = ()) -> None:
+    """Refuse a DATASET that is, holds or lies inside one of ``inputs`` or is a non-empty folder other than
+    an earlier import (always); replace an earlier import only with ``force``."""
+    check_output_dir(dataset, inputs, "dataset")
     refuse_overwrite(dataset_outputs(dataset), force)
 
 
@@ -40,6 +41,8 @@ def _copy_images(images: list[CheckedImage], folder: Path) -> None:
             else:
                 shutil.copyfile(image.path, target)
         except OSError as exc:
+            if disk_full_reason(exc):
+                raise RunFailure(f"{target}: cannot write image: {disk_full_reason(exc).lower()}") from None
             raise InputError(f"{target}: cannot write image ({exc.strerror or exc})") from None
 
 
@@ -49,9 +52,11 @@ def write_dataset(
     images: list[CheckedImage],
     report: dict[str, Any],
     force: bool,
+    inputs: Iterable[Path | None] = (),
 ) -> None:
-    """Write ``annotations/{split}.json``, ``images/`` and ``import-report.json`` into ``dataset``."""
-    check_output(dataset, force)
+    """Write ``annotations/{split}.json``, ``images/`` and ``import-report.json`` into ``dataset``
+    (never when it is, holds or lies inside one of ``inputs``)."""
+    check_output(dataset, force, inputs)
     staging = ensure_dir(Path(dataset) / f".import-{uuid.uuid4().hex[:8]}")
     try:
         _copy_images(images, images_dir(staging))

@@ -10,14 +10,17 @@ import torch.nn.functional as F
 
 
 def _window_sums(planes: torch.Tensor, radius: int, dim: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Sums over ``[i - r, i + r]`` along ``dim`` (clipped to the picture) and how many pixels each holds."""
+    """Sums over ``[i - r, i + r]`` along ``dim`` (-1 or -2 of ``[C, h, w]``, clipped to the picture) and
+    how many pixels each holds. The running sum gets ``r + 1`` zeros before and ``r`` copies of the total
+    after, so window ``i`` is ``padded[i + 2r + 1] - padded[i]``: two slices, no gather."""
     length = planes.shape[dim]
-    shape = list(planes.shape)
-    shape[dim] = 1
-    running = torch.cat([planes.new_zeros(shape), planes.cumsum(dim)], dim)  # [.., length + 1, ..]
+    running = planes.cumsum(dim)
+    zeros, totals = ((radius + 1, 0), (0, radius)) if dim == -1 else ((0, 0, radius + 1, 0), (0, 0, 0, radius))
+    padded = F.pad(F.pad(running, zeros), totals, mode="replicate")
+    sums = padded.narrow(dim, 2 * radius + 1, length) - padded.narrow(dim, 0, length)
     index = torch.arange(length, device=planes.device)
-    high, low = (index + radius + 1).clamp(max=length), (index - radius).clamp(min=0)
-    return running.index_select(dim, high) - running.index_select(dim, low), (high - low)
+    count = (index + radius + 1).clamp(max=length) - (index - radius).clamp(min=0)
+    return sums, count
 
 
 def box_sum(planes: torch.Tensor, radius: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -98,8 +98,6 @@ def _check_inputs(image_rgb: np.ndarray, soft_masks: np.ndarray) -> None:
     if soft_masks.ndim != 3 or soft_masks.shape[1:] != image_rgb.shape[:2]:
         raise ValueError(f"refine: soft masks must be [N, H, W] with the picture's H, W "
                          f"{list(image_rgb.shape[:2])}, got {list(soft_masks.shape)}")
-    if soft_masks.size:
-        check_range(float(soft_masks.min()), float(soft_masks.max()))
 
 
 def _span(flags: np.ndarray) -> tuple[int, int] | None:
@@ -129,22 +127,19 @@ def _guide(image_crop: np.ndarray, guide: str) -> np.ndarray:
     """RGB ``uint8 [h, w, 3]`` -> ``float32`` guide in ``[0, 1]``, ``[h, w, 3]`` colour or ``[h, w]`` luma,
     minus its mean per channel (the filter does not depend on it; float32 sums stay small)."""
     planes = cv2.cvtColor(image_crop, cv2.COLOR_RGB2GRAY) if guide == "gray" else image_crop
-    planes = planes.astype(np.float32) / 255.0
-    return planes - planes.mean(axis=(0, 1), dtype=np.float64).astype(np.float32)
+    mean = np.asarray(cv2.mean(planes)[:1 if guide == "gray" else 3], np.float32)  # per channel, 0..255
+    centred = np.subtract(planes, mean, dtype=np.float32)
+    centred *= np.float32(1 / 255)
+    return centred
 
 
-def refine_one(soft_mask: np.ndarray, image_rgb: np.ndarray, *, radius: int | None, eps: float,
-               band: int | None, guide: str, subsample: int | None) -> None:
-    """Refine one ``float32 [H, W]`` soft mask in place against RGB ``uint8 [H, W, 3]`` ``image_rgb``."""
-    hard = soft_mask >= THRESHOLD
-    rows = _span(hard.any(axis=1))
-    if rows is None:
-        return  # no contour to refine around
-    cols = _span(hard[rows[0]:rows[1] + 1].any(axis=0))
+def refine_one(soft_mask: np.ndarray, image_rgb: np.ndarray, rows: tuple[int, int], cols: tuple[int, int], *,
+               radius: int | None, eps: float, band: int | None, guide: str, subsample: int | None) -> None:
+    """Refine one ``float32 [H, W]`` soft mask in place against RGB ``uint8 [H, W, 3]`` ``image_rgb``; its
+    ``p >= 0.5`` pixels span ``rows`` x ``cols`` (inclusive)."""
     window = instance_window(rows, cols, *soft_mask.shape, radius=radius, band=band, subsample=subsample)
     crop_p = soft_mask[window.rows, window.cols].copy()
-    crop_hard = np.ascontiguousarray(hard[window.rows, window.cols])
-    in_band, weight = band_masks(crop_hard, window.band)
+    in_band, weight = band_masks(crop_p >= THRESHOLD, window.band)
     guide_crop = _guide(np.ascontiguousarray(image_rgb[window.rows, window.cols]), guide)
     filtered = guided_filter(guide_crop, crop_p, radius=window.radius, eps=eps, subsample=window.subsample)
     np.clip(filtered, 0.0, 1.0, out=filtered)
@@ -190,8 +185,17 @@ def refine_masks(image_rgb: Any, soft_masks: Any, *, radius: int | None = None, 
         out = soft_masks
     else:
         out = soft_masks.astype(np.float32)
-    for index in range(out.shape[0]):
-        refine_one(out[index], image_rgb, radius=radius, eps=eps, band=band, guide=guide, subsample=subsample)
+    if out.size == 0:
+        return out
+    row_max = out.max(axis=2)  # [N, H]; NaN propagates
+    check_range(float(out.min()), float(row_max.max()))
+    for index, mask in enumerate(out):
+        rows = _span(row_max[index] >= THRESHOLD)
+        if rows is None:
+            continue  # no contour to refine around
+        cols = _span(mask[rows[0]:rows[1] + 1].max(axis=0) >= THRESHOLD)
+        refine_one(mask, image_rgb, rows, cols, radius=radius, eps=eps, band=band, guide=guide,
+                   subsample=subsample)
     return out
 
 

@@ -80,9 +80,8 @@ def refine_masks_torch(image_rgb: torch.Tensor, soft_masks: torch.Tensor, *, rad
         return out
     low, high = torch.aminmax(out)
     check_range(float(low), float(high))
-    hard = out >= THRESHOLD  # [N, H, W]
-    row_flags = hard.any(dim=2).cpu().numpy()  # [N, H]
-    col_flags = hard.any(dim=1).cpu().numpy()  # [N, W]
+    row_flags = (out.amax(dim=2) >= THRESHOLD).cpu().numpy()  # [N, H]
+    col_flags = (out.amax(dim=1) >= THRESHOLD).cpu().numpy()  # [N, W]
     for index, (rows, cols) in enumerate(zip(_spans(row_flags), _spans(col_flags), strict=True)):
         if rows is not None and cols is not None:
             _refine_one(out[index], image_rgb, rows, cols, radius=radius, eps=eps, band=band, guide=guide,

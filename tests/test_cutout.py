@@ -118,3 +118,14 @@ def test_bad_inputs(picture_and_mask, backend):
 def test_empty_picture():
     rgba = cutout_rgba(np.zeros((0, 5, 3), np.uint8), np.zeros((0, 5), np.float32))
     assert rgba.shape == (0, 5, 4)
+
+
+def test_alpha_to_uint8_rounds_and_checks():
+    from splashseg.render.cutout import alpha_to_uint8
+
+    values = np.array([[0.0, 0.25, 0.5, 0.998, 1.0]], np.float32)
+    np.testing.assert_array_equal(alpha_to_uint8(values), [[0, 64, 128, 254, 255]])
+    assert alpha_to_uint8(np.zeros((0, 3))).shape == (0, 3)
+    for bad in (np.array([np.nan]), np.array([1.5]), np.array([-0.1])):
+        with pytest.raises(ValueError, match=r"\[0, 1\]"):
+            alpha_to_uint8(bad)

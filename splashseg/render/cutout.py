@@ -24,9 +24,21 @@ def check_feather(feather: float) -> None:
 
 
 def check_alpha_range(low: float, high: float) -> None:
-    """``ValueError`` unless keep-alpha values lie in ``[0, 1]`` (NaN fails too)."""
+    """``ValueError`` unless alpha (or probability) values lie in ``[0, 1]`` (NaN fails too)."""
     if not (low >= 0.0 and high <= 1.0):  # written so that NaN fails
-        raise ValueError(f"cutout: the keep mask must hold values in [0, 1] without NaN, got [{low}, {high}]")
+        raise ValueError(f"alpha and soft masks must hold values in [0, 1] without NaN, got [{low}, {high}]")
+
+
+def alpha_to_uint8(alpha: np.ndarray) -> np.ndarray:
+    """``float [H, W]`` in ``[0, 1]`` -> ``uint8 [H, W]`` ``round(255 * a)`` (half to even): 0.5 -> 128.
+
+    The rule for every 8-bit alpha or probability splashseg writes (cutout alpha, soft-mask PNGs).
+    ``ValueError`` for values outside ``[0, 1]`` or NaN.
+    """
+    alpha = np.asarray(alpha)
+    if alpha.size:
+        check_alpha_range(float(alpha.min()), float(alpha.max()))
+    return np.rint(alpha.astype(np.float32) * np.float32(255)).astype(np.uint8)
 
 
 def cutout_rgba(image_rgb: Any, keep_alpha: Any, *, invert: bool = False, feather: float = 0.0) -> Any:
@@ -60,8 +72,8 @@ def cutout_rgba(image_rgb: Any, keep_alpha: Any, *, invert: bool = False, feathe
     else:
         if keep_alpha.size:
             check_alpha_range(float(keep_alpha.min()), float(keep_alpha.max()))
-        soft = feather_alpha(keep_alpha, feather)  # float32 [H, W] in [0, 1]
-        alpha = np.rint((1.0 - soft if invert else soft) * 255.0).astype(np.uint8)
+        soft = np.clip(feather_alpha(keep_alpha, feather), 0.0, 1.0)  # float32 [H, W]
+        alpha = alpha_to_uint8(1.0 - soft if invert else soft)
     rgba = np.empty((*image_rgb.shape[:2], 4), np.uint8)
     rgba[..., :3] = image_rgb
     rgba[..., 3] = alpha

@@ -18,13 +18,27 @@ import time
 
 import torch
 
+from splashseg.data.coco import mask_to_rle
 from splashseg.data.torch_dataset import CocoInstances
 from splashseg.data.transforms import build_transforms
 from splashseg.metrics import mean_boundary_iou
 from splashseg.models import load_model
 from splashseg.models.loading import BACKGROUND
 from splashseg.render.refine import refine_masks
-from splashseg.train.evaluate import coco_evaluate, detections_from_output
+from splashseg.train.evaluate import coco_evaluate
+
+
+def coco_detections(output: dict[str, torch.Tensor], soft_masks: torch.Tensor, image_id: int,
+                    category_of_label: dict[int, int]) -> list[dict]:
+    """One picture's model output, masks thresholded from ``soft_masks`` ``[N, H, W]`` at 0.5, in COCO
+    results form (every detection the model reports, as COCO AP wants)."""
+    boxes = output["boxes"].float().cpu()
+    boxes[:, 2:] -= boxes[:, :2]  # xyxy -> xywh
+    masks = (soft_masks > 0.5).cpu().numpy()  # bool [N, H, W]
+    return [{"image_id": image_id, "category_id": category_of_label[int(label)], "score": float(score),
+             "bbox": box, "segmentation": mask_to_rle(mask)}
+            for box, label, score, mask in zip(boxes.tolist(), output["labels"].tolist(),
+                                               output["scores"].tolist(), masks, strict=True)]
 
 
 @torch.inference_mode()
@@ -46,18 +60,17 @@ def main() -> None:
         image = image.as_subclass(torch.Tensor).to(device)  # float [3, H, W] in [0, 1]
         output = model([image])[0]
         image_id = int(target["image_id"])
-        plain += detections_from_output(output, image_id, data.category_of_label)
+        soft = output["masks"][:, 0].float()  # [N, H, W] probabilities, before the 0.5 threshold
+        plain += coco_detections(output, soft, image_id, data.category_of_label)
         picture = (image * 255).round().to(torch.uint8).permute(1, 2, 0)  # RGB uint8 [H, W, 3]
-        if device.type == "cpu":  # NumPy/OpenCV is the faster path on the CPU
-            picture = picture.numpy()
         start = time.perf_counter()
-        soft = refine_masks(picture, output["masks"][:, 0].float().cpu().numpy() if device.type == "cpu"
-                            else output["masks"][:, 0], inplace=True)
-        if device.type == "cuda":
-            torch.cuda.synchronize()
+        if device.type == "cpu":  # NumPy/OpenCV is the faster path on the CPU (numpy() shares memory)
+            refined_soft = torch.from_numpy(refine_masks(picture.numpy(), soft.numpy(), inplace=True))
+        else:
+            refined_soft = refine_masks(picture, soft, inplace=True)
+            torch.cuda.synchronize(device)
         seconds += time.perf_counter() - start
-        output["masks"] = torch.as_tensor(soft)[:, None]
-        refined += detections_from_output(output, image_id, data.category_of_label)
+        refined += coco_detections(output, refined_soft, image_id, data.category_of_label)
     gt = data.coco
     if args.limit:
         kept = {int(data[i][1]["image_id"]) for i in range(count)}

@@ -11,8 +11,6 @@ import functools
 import importlib.metadata as metadata
 import re
 
-from .errors import InputError
-
 
 def _installed(dist: str) -> str:
     try:
@@ -69,10 +67,3 @@ def torch_pair_problem() -> str | None:
     except RuntimeError as exc:
         return mismatch_message(str(exc))
     return None
-
-
-def check_torch_pair() -> None:
-    """Raise :class:`InputError` (exit 2) when torch and torchvision do not work together."""
-    problem = torch_pair_problem()
-    if problem:
-        raise InputError(problem)

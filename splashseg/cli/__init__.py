@@ -11,8 +11,7 @@ import click
 
 from .. import __version__
 from ..env_check import torch_pair_problem
-from .errors import SplashsegGroup
-from .options import debug_option
+from .errors import SplashsegGroup, debug_option  # nothing here may import torchvision before the check
 
 
 @click.group(cls=SplashsegGroup, context_settings={"help_option_names": ["-h", "--help"]})

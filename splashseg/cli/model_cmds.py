@@ -6,13 +6,14 @@ import click
 from rich.table import Table
 
 from ..models import load_model
+from ..models.registry import DEFAULT_MODEL
 from ..models.summary import summarize
 from .options import MODEL_NAMES, common_options, reporter
 
 
 @click.command()
 @click.option("--model", "model_name", type=click.Choice(MODEL_NAMES), default=None,
-              help="Architecture [default: maskrcnn_resnet50_fpn_v2, or the checkpoint's].")
+              help=f"Architecture [default: the checkpoint's, else {DEFAULT_MODEL}].")
 @click.option("--num-classes", type=click.IntRange(1, 100000), default=None,
               help="Object classes without background [default: COCO's 90 ids, or the checkpoint's].")
 @click.option("--weights", default="none", show_default=True, metavar="coco|none|PATH",

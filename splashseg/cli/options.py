@@ -9,13 +9,26 @@ from typing import Any, TypeVar
 
 import click
 
+from ..apps.splash import SplashOptions
 from ..console import Reporter
-from .errors import DEBUG_KEY
+from ..models.registry import DEFAULT_MODEL, MODELS
+from ..predict import PredictConfig
+from ..render.effects import BLUR_SHARE, EFFECTS, MIN_BLUR_SIGMA
+from .errors import debug_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-MODEL_NAMES = ("maskrcnn_resnet50_fpn_v2", "maskrcnn_resnet50_fpn", "maskrcnn_small")
-EFFECT_NAMES = ("gray", "blur", "solid", "image")  # splashseg.render.EFFECTS, without importing torch here
+# The group imports torch and torchvision at start-up anyway (the pair check), so the registries are used
+# as they are: a model or effect added there is a choice here.
+MODEL_NAMES = tuple(MODELS)
+
+
+def _size_defaults(side: str) -> str:
+    """``800 (maskrcnn_resnet50_fpn_v2, ...), 384 (maskrcnn_small)``: each model's default ``side``."""
+    by_value: dict[int, list[str]] = {}
+    for name, spec in MODELS.items():
+        by_value.setdefault(getattr(spec, side), []).append(name)
+    return "; ".join(f"{value} for {', '.join(names)}" for value, names in by_value.items())
 
 
 def _finite(number: float, param: click.Parameter | None, ctx: click.Context | None) -> float:
@@ -42,17 +55,6 @@ class FiniteFloatRange(click.FloatRange):
         return super().convert(_finite(number, param, ctx), param, ctx)
 
 
-def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-    if value:
-        ctx.meta[DEBUG_KEY] = True
-
-
-def debug_option(func: F) -> F:
-    """``--debug``: show tracebacks (also ``SPLASHSEG_DEBUG=1``)."""
-    return click.option("--debug", is_flag=True, expose_value=False, is_eager=True, callback=_set_debug,
-                        help="Show the full traceback on errors (also SPLASHSEG_DEBUG=1).")(func)
-
-
 def _compose(*decorators: Callable[[F], F]) -> Callable[[F], F]:
     def apply(func: F) -> F:
         for decorator in reversed(decorators):
@@ -63,7 +65,7 @@ def _compose(*decorators: Callable[[F], F]) -> Callable[[F], F]:
 
 
 def device_option(func: F) -> F:
-    return click.option("--device", default="auto", show_default=True, metavar="auto|cpu|cuda|cuda:N",
+    return click.option("--device", default=PredictConfig.device, show_default=True, metavar="auto|cpu|cuda|cuda:N",
                         help="Where the model runs; auto picks CUDA when available.")(func)
 
 
@@ -71,26 +73,28 @@ def model_options(default_weights: str | None = "coco") -> Callable[[F], F]:
     """``--model --weights --device --min-size --max-size``: which network and where it runs."""
     return _compose(
         click.option("--model", "model_name", type=click.Choice(MODEL_NAMES), default=None,
-                     help="Architecture [default: maskrcnn_resnet50_fpn_v2, or the checkpoint's]."),
+                     help=f"Architecture [default: the checkpoint's, else {DEFAULT_MODEL}]."),
         click.option("--weights", default=default_weights, show_default=default_weights is not None,
                      metavar="coco|none|PATH",
                      help="COCO-pretrained weights, random init, or a checkpoint/state dict file."),
         device_option,
         click.option("--min-size", type=click.IntRange(32, 4096), default=None,
-                     help="Short side the model resizes to [default: the checkpoint's, else 800; maskrcnn_small 384]."),
+                     help="Short side the model resizes to [default: the checkpoint's, else "
+                          f"{_size_defaults('min_size')}]."),
         click.option("--max-size", type=click.IntRange(32, 8192), default=None,
-                     help="Long side limit for the resize [default: the checkpoint's, else 1333; maskrcnn_small 640]."),
+                     help="Long side limit for the resize [default: the checkpoint's, else "
+                          f"{_size_defaults('max_size')}]."),
     )
 
 
 def prediction_options(func: F) -> F:
     """``--conf --classes --batch-size``: which detections to keep and how many images per forward."""
     return _compose(
-        click.option("--conf", type=FiniteFloatRange(0.0, 1.0), default=0.5, show_default=True,
+        click.option("--conf", type=FiniteFloatRange(0.0, 1.0), default=PredictConfig.conf, show_default=True,
                      help="Minimum score of a kept detection."),
         click.option("--classes", default=None, metavar="NAME,NAME",
                      help="Keep only these class names (comma separated)."),
-        click.option("--batch-size", type=click.IntRange(1, 1024), default=1, show_default=True,
+        click.option("--batch-size", type=click.IntRange(1, 1024), default=PredictConfig.batch_size, show_default=True,
                      help="Images per forward pass."),
         click.option("--agnostic-nms", is_flag=True,
                      help="One detection per object: drop boxes overlapping a better one of another class."),
@@ -142,16 +146,17 @@ def parse_color(value: str) -> tuple[int, int, int]:
 def splash_style_options(func: F) -> F:
     """``--effect --background --feather --invert --blur-sigma --color`` (shared with ``video``)."""
     options = [
-        click.option("--effect", type=click.Choice(EFFECT_NAMES), default="gray", show_default=True,
+        click.option("--effect", type=click.Choice(EFFECTS), default=SplashOptions.effect, show_default=True,
                      help="What happens outside the kept objects."),
         click.option("--background", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
                      help="Picture behind the objects for --effect image."),
-        click.option("--feather", type=FiniteFloatRange(0, 500), default=0.0, show_default=True,
+        click.option("--feather", type=FiniteFloatRange(0, 500), default=SplashOptions.feather, show_default=True,
                      help="Soft edge width in pixels."),
         click.option("--invert", is_flag=True, help="Apply the effect to the objects instead of the rest."),
         click.option("--blur-sigma", type=FiniteFloatRange(0.1, 500), default=None,
-                     help="Blur strength in pixels for --effect blur [default: 2% of the long side]."),
-        click.option("--color", default="0,0,0", show_default=True, metavar="R,G,B",
+                     help=f"Blur strength in pixels for --effect blur [default: {BLUR_SHARE:.0%} of the long side, at "
+                          f"least {MIN_BLUR_SIGMA:g}]."),
+        click.option("--color", default=",".join(map(str, SplashOptions.color)), show_default=True, metavar="R,G,B",
                      help="Colour for --effect solid."),
     ]
     for option in reversed(options):

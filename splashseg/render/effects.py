@@ -10,6 +10,8 @@ import cv2
 import numpy as np
 
 EFFECTS = ("gray", "blur", "solid", "image")
+BLUR_SHARE = 0.02  # default blur sigma: this share of the long side ...
+MIN_BLUR_SIGMA = 3.0  # ... and at least this many pixels
 BLUR_DOWNSCALE_ABOVE = 6.0  # sigmas above this blur a reduced copy: same look, a fraction of the work
 
 
@@ -20,8 +22,9 @@ def check_effect(effect: str) -> None:
 
 
 def default_blur_sigma(height: int, width: int) -> float:
-    """The blur strength used when none is given: 2% of the long side, at least 3 px."""
-    return max(3.0, 0.02 * max(height, width))
+    """The blur strength used when none is given: :data:`BLUR_SHARE` of the long side, at least
+    :data:`MIN_BLUR_SIGMA` pixels."""
+    return max(MIN_BLUR_SIGMA, BLUR_SHARE * max(height, width))
 
 
 def cover_resize(background_rgb: np.ndarray, height: int, width: int) -> np.ndarray:

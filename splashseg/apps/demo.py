@@ -18,13 +18,12 @@ from ..data.coco import images_dir, load_split
 from ..data.importers.pipeline import ImportConfig, import_annotations
 from ..demo.clip import write_clip
 from ..demo.synth import write_via_dataset
-from ..device import resolve_device
 from ..errors import add_cleanup_note
 from ..fsutil import check_output_dir, make_output_dir, refuse_overwrite, undo_new_entries, write_text_atomic
 from ..predict import PredictConfig, build_predictor
 from ..render import EFFECTS, SplashStyle
 from ..train.config import TrainConfig
-from ..train.evaluate import evaluate_weights
+from ..train.evaluate import EvaluateConfig, evaluate_weights
 from ..train.run import train
 from .detect import DetectJob, run_detect
 from .index import write_index
@@ -135,8 +134,7 @@ def _run_steps(config: DemoConfig, reporter: Reporter) -> dict[str, Any]:
 
     start = time.perf_counter()
     weights = str(summary.best_checkpoint)
-    evaluation = evaluate_weights(str(dataset), weights, split="val", device=resolve_device(config.device),
-                                  batch_size=8)
+    evaluation = evaluate_weights(EvaluateConfig(str(dataset), weights, device=config.device, batch_size=8))
     write_text_atomic(out / "evaluation.json", json.dumps(evaluation.to_json(), indent=2))
     _step(config, reporter, "evaluate", start)
 

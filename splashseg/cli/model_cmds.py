@@ -5,9 +5,8 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from ..models import load_model
 from ..models.registry import DEFAULT_MODEL
-from ..models.summary import summarize
+from ..models.summary import SummaryConfig, summarize_config
 from .options import MODEL_NAMES, common_options, reporter
 
 
@@ -16,10 +15,10 @@ from .options import MODEL_NAMES, common_options, reporter
               help=f"Architecture [default: the checkpoint's, else {DEFAULT_MODEL}].")
 @click.option("--num-classes", type=click.IntRange(1, 100000), default=None,
               help="Object classes without background [default: COCO's 90 ids, or the checkpoint's].")
-@click.option("--weights", default="none", show_default=True, metavar="coco|none|PATH",
+@click.option("--weights", default=SummaryConfig.weights, show_default=True, metavar="coco|none|PATH",
               help="Build as with these weights (coco freezes batch norms as torchvision ships them).")
 @common_options
-def summary(model_name, num_classes, weights, json_mode, quiet) -> None:  # noqa: ANN001
+def summary(json_mode: bool, quiet: bool, **options: object) -> None:
     """Show every layer with its type and parameter count, and the totals.
 
     The counts are those of the model exactly as built: maskrcnn_resnet50_fpn_v2 with 91 classes has
@@ -30,11 +29,8 @@ def summary(model_name, num_classes, weights, json_mode, quiet) -> None:  # noqa
         splashseg summary --model maskrcnn_resnet50_fpn --weights coco
     """
     rep = reporter(json_mode, quiet)
-    names = None if num_classes is None else ["__background__"] + [f"class{i}" for i in range(1, num_classes + 1)]
-    loaded = load_model(model_name, weights, class_names=names)
-    result = summarize(loaded.model)
-    table = Table(title=f"{loaded.model_name} ({len(loaded.class_names)} classes with background)",
-                  show_footer=True)
+    result = summarize_config(SummaryConfig(**options))  # type: ignore[arg-type]
+    table = Table(title=f"{result.model} ({result.classes} classes with background)", show_footer=True)
     table.add_column("layer", footer="total", overflow="fold")
     table.add_column("type")
     table.add_column("parameters", justify="right", footer=f"{result.total:,}")
@@ -44,7 +40,7 @@ def summary(model_name, num_classes, weights, json_mode, quiet) -> None:  # noqa
         table.add_row(row.name, row.type, f"{row.parameters:,}", f"{row.trainable:,}", f"{row.buffers:,}")
     rep.table(table)
     rep.out.print(f"total parameters: {result.total:,}  trainable: {result.trainable:,}  frozen: {result.frozen:,}")
-    rep.emit_json({"model": loaded.model_name, "num_classes": len(loaded.class_names), **result.to_dict()})
+    rep.emit_json(result.to_dict())
 
 
 COMMANDS = [summary]

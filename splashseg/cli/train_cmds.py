@@ -6,6 +6,7 @@ import click
 from click.core import ParameterSource
 
 from ..train.config import LR_PER_IMAGE, WEIGHT_DECAY, TrainConfig
+from ..train.evaluate import EvaluateConfig
 from ..train.optim import FREEZE, OPTIMIZERS, SCHEDULES
 from ..train.resume import RUNS_DIR
 from .options import FiniteFloatRange, common_options, model_options, output_options, reporter
@@ -143,57 +144,34 @@ def train(ctx: click.Context, json_mode: bool, quiet: bool, **_options: object) 
 @click.command()
 @click.option("--dataset", type=click.Path(file_okay=False), required=True, help="Canonical dataset folder.")
 @model_options(default_weights=None)
-@click.option("--split", default="val", show_default=True, help="Which split to score.")
-@click.option(
-    "--batch-size", type=click.IntRange(1), default=2, show_default=True, help="Images per forward pass."
-)
-@click.option(
-    "--workers", type=click.IntRange(0), default=0, show_default=True, help="Data-loading processes."
-)
+@click.option("--split", default=EvaluateConfig.split, show_default=True, help="Which split to score.")
+@click.option("--batch-size", type=click.IntRange(1), default=EvaluateConfig.batch_size, show_default=True,
+              help="Images per forward pass.")
+@click.option("--workers", type=click.IntRange(0), default=EvaluateConfig.workers, show_default=True,
+              help="Data-loading processes.")
 @common_options
-def evaluate(
-    dataset: str,
-    model_name: str | None,
-    weights: str | None,
-    device: str,
-    min_size: int | None,
-    max_size: int | None,
-    split: str,
-    batch_size: int,
-    workers: int,
-    json_mode: bool,
-    quiet: bool,
-) -> None:
+def evaluate(json_mode: bool, quiet: bool, **options: object) -> None:
     """COCO bbox and segm AP (AP50, AP75, small/medium/large, per class) of a checkpoint on a split.
 
     \b
     Example:
         splashseg evaluate --dataset balloons --weights runs/balloon/checkpoints/best.pt
     """
-    from ..device import resolve_device
     from ..train import evaluate_weights
     from .train_tables import metrics_table, per_class_table
 
-    if not weights:
+    if not options["weights"]:
         raise click.UsageError("--weights PATH is required (a checkpoint written by splashseg train)")
     rep = reporter(json_mode, quiet)
-    result = evaluate_weights(
-        dataset,
-        weights,
-        split=split,
-        device=resolve_device(device),
-        batch_size=batch_size,
-        workers=workers,
-        min_size=min_size,
-        max_size=max_size,
-        model_name=model_name,
-    )
+    config = EvaluateConfig(**options)  # type: ignore[arg-type]
+    result = evaluate_weights(config)
     if result.extra["checkpoint_classes"] != result.extra["dataset_classes"]:
         rep.warn(
             f"class names differ: checkpoint {result.extra['checkpoint_classes']}, "
             f"dataset {result.extra['dataset_classes']} (matched by position)"
         )
-    rep.table(metrics_table(result, f"{weights} on {dataset} ({split}, {result.images} images)"))
+    title = f"{config.weights} on {config.dataset} ({config.split}, {result.images} images)"
+    rep.table(metrics_table(result, title))
     rep.table(per_class_table(result))
     rep.emit_json(result.to_json() | {"extra": result.extra})
 

@@ -19,15 +19,31 @@ class LayerRow:
 
 
 @dataclass
+class SummaryConfig:
+    """Which model ``summary`` builds: ``model_name``/``num_classes`` ``None``: the checkpoint's, else the
+    default model with COCO's 90 classes; ``weights``: ``coco``, ``none`` or a checkpoint path."""
+
+    model_name: str | None = None
+    num_classes: int | None = None
+    weights: str = "none"
+
+
+@dataclass
 class ModelSummary:
+    """Every module that holds parameters or buffers, and the totals; ``model``/``classes``: as built
+    (``classes`` counts the background)."""
+
     rows: list[LayerRow]
     total: int
     trainable: int
     frozen: int
     buffers: int
+    model: str = ""
+    classes: int = 0
 
     def to_dict(self) -> dict:
-        return {"total_parameters": self.total, "trainable_parameters": self.trainable,
+        return {"model": self.model, "num_classes": self.classes,
+                "total_parameters": self.total, "trainable_parameters": self.trainable,
                 "frozen_parameters": self.frozen, "buffer_elements": self.buffers,
                 "layers": [asdict(r) for r in self.rows]}
 
@@ -50,3 +66,16 @@ def summarize(model: nn.Module) -> ModelSummary:
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     buffers = sum(b.numel() for b in model.buffers())
     return ModelSummary(rows, total, trainable, total - trainable, buffers)
+
+
+def summarize_config(config: SummaryConfig) -> ModelSummary:
+    """Build the model ``config`` names (as ``load_model`` would for these weights) and :func:`summarize` it."""
+    from .loading import BACKGROUND, load_model
+
+    names = None
+    if config.num_classes is not None:
+        names = [BACKGROUND, *(f"class{i}" for i in range(1, config.num_classes + 1))]
+    loaded = load_model(config.model_name, config.weights, class_names=names)
+    result = summarize(loaded.model)
+    result.model, result.classes = loaded.model_name, len(loaded.class_names)
+    return result

@@ -182,38 +182,48 @@ def evaluate_model(
     return broadcast_object(result)
 
 
-def evaluate_weights(
-    dataset: str,
-    weights: str,
-    *,
-    split: str = "val",
-    device: torch.device,
-    batch_size: int = 2,
-    workers: int = 0,
-    min_size: int | None = None,
-    max_size: int | None = None,
-    model_name: str | None = None,
-) -> EvalResult:
-    """Load a checkpoint (``--weights PATH``) for the dataset's classes and evaluate it on ``split``.
+@dataclass
+class EvaluateConfig:
+    """What ``evaluate`` scores: the checkpoint ``weights`` on ``dataset``'s ``split``.
 
-    Raises :class:`InputError` when the checkpoint's class count differs from the dataset's.
+    device: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``; min_size/max_size/model_name ``None``: the checkpoint's.
+    """
+
+    dataset: str
+    weights: str
+    split: str = "val"
+    device: str = "auto"
+    batch_size: int = 2
+    workers: int = 0
+    min_size: int | None = None
+    max_size: int | None = None
+    model_name: str | None = None
+
+
+def evaluate_weights(config: EvaluateConfig) -> EvalResult:
+    """Load the checkpoint ``config.weights`` for the dataset's classes and evaluate it on ``config.split``.
+
+    ``result.extra`` holds the checkpoint's and the dataset's class names (the caller warns when they
+    differ: classes are matched by position). Raises :class:`InputError` for ``coco``/``none`` weights or
+    a checkpoint whose class count differs from the dataset's.
     """
     from ..data.transforms import build_transforms
+    from ..device import resolve_device
     from ..models import load_model
 
-    if weights in ("coco", "none"):
+    if config.weights in ("coco", "none"):
         raise InputError(
-            f"--weights {weights}: evaluate needs a checkpoint PATH (e.g. RUN/checkpoints/best.pt)"
+            f"--weights {config.weights}: evaluate needs a checkpoint PATH (e.g. RUN/checkpoints/best.pt)"
         )
-    data = CocoInstances(dataset, split, transforms=build_transforms(train=False))
-    loaded = load_model(
-        model_name, weights, class_names=[BACKGROUND, *data.class_names], min_size=min_size, max_size=max_size
-    )
+    device = resolve_device(config.device)
+    data = CocoInstances(config.dataset, config.split, transforms=build_transforms(train=False))
+    loaded = load_model(config.model_name, config.weights, class_names=[BACKGROUND, *data.class_names],
+                        min_size=config.min_size, max_size=config.max_size)
     model = loaded.model.to(device)
-    result = evaluate_model(model, data, device, batch_size=batch_size, workers=workers)
+    result = evaluate_model(model, data, device, batch_size=config.batch_size, workers=config.workers)
     result.extra.update(
-        weights=str(weights),
-        split=split,
+        weights=str(config.weights),
+        split=config.split,
         model=loaded.model_name,
         checkpoint_classes=loaded.class_names[1:],
         dataset_classes=data.class_names,

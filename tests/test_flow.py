@@ -91,20 +91,13 @@ def test_flow_carries_masks_between_keyframes_at_stride_5():
     assert np.mean(held) < 0.75  # the objects do move: keeping the masks still is clearly worse
 
 
-def test_torch_frames_give_the_same_flow():
-    torch = pytest.importorskip("torch")
-    first, second = shifted_pair(120, 400)  # shrunk to the working size
+def test_the_working_picture_keeps_the_aspect_and_is_never_enlarged():
+    first, _ = shifted_pair(120, 400)
     shape = work_shape(120, 400, 320)
-    assert shape == (96, 320)
-    small_torch, small_numpy = small_rgb(torch.from_numpy(first), shape), small_rgb(first, shape)
-    assert small_torch.dtype == np.uint8 and small_torch.shape == (*shape, 3)
-    assert np.corrcoef(small_torch.ravel(), small_numpy.ravel())[0, 1] > 0.95  # area filters differ a little
-    by_numpy, by_torch = FlowPropagator(), FlowPropagator()
-    by_numpy.advance(first), by_torch.advance(torch.from_numpy(first))
-    flow_numpy, flow_torch = by_numpy.advance(second), by_torch.advance(torch.from_numpy(second))
-    mask = np.zeros((120, 400), np.float32)
-    mask[30:90, 100:250] = 1
-    assert iou(flow_numpy.warp(mask), flow_torch.warp(mask)) > 0.95
+    assert shape == (96, 320) and work_shape(60, 80, 320) == (60, 80)
+    small = small_rgb(first, shape)
+    assert small.dtype == np.uint8 and small.shape == (*shape, 3)
+    assert small_rgb(first, (120, 400)) is not None and np.array_equal(small_rgb(first, (120, 400)), first)
 
 
 @pytest.mark.parametrize("kwargs", [{"preset": "turbo"}, {"mode": "sideways"}, {"work_size": 0},

@@ -3,8 +3,7 @@
 OpenCV's DIS optical flow (``cv2.DISOpticalFlow_create``, preset ``ultrafast``) runs on a small gray copy
 of each frame (long side ``work_size`` = 320 pixels, never enlarged) at a finest pyramid level of at least
 100 pixels, so a step costs a few milliseconds on one CPU core even for HD video. Flow runs on the host
-even when the model runs on CUDA: a torch frame is shrunk on its device and only the small copy comes
-to the host.
+even when the model runs on CUDA: the pipeline hands it the decoded NumPy frame, turned upright.
 
 Directions, for the step from the previous frame P to the current frame C (pixel coordinates x, y):
 
@@ -64,21 +63,13 @@ def work_shape(height: int, width: int, work_size: int) -> tuple[int, int]:
     return max(8, round(height * scale)), max(8, round(width * scale))
 
 
-def small_rgb(frame: Any, shape: tuple[int, int]) -> np.ndarray:
-    """uint8 [h, w, 3] RGB copy of a frame (NumPy uint8 [H, W, 3] RGB, or a torch tensor on any device)
-    shrunk to ``shape`` by area averaging. A torch frame is shrunk on its device; only the small copy
-    comes to the host."""
+def small_rgb(frame_rgb: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """uint8 [h, w, 3] RGB copy of a host frame (uint8 [H, W, 3] RGB; the pipeline hands the flow the
+    upright NumPy frame on every device) shrunk to ``shape`` by area averaging."""
     height, width = shape
-    if isinstance(frame, np.ndarray):
-        if frame.shape[:2] == shape:
-            return np.ascontiguousarray(frame)
-        return cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA)
-    import torch.nn.functional as F
-
-    small = frame.permute(2, 0, 1)[None].float()  # [1, 3, H, W]
-    if tuple(small.shape[-2:]) != shape:
-        small = F.interpolate(small, size=shape, mode="area")
-    return small[0].permute(1, 2, 0).round().clamp(0, 255).byte().cpu().numpy()
+    if frame_rgb.shape[:2] == shape:
+        return np.ascontiguousarray(frame_rgb)
+    return cv2.resize(frame_rgb, (width, height), interpolation=cv2.INTER_AREA)
 
 
 class Picture(NamedTuple):
@@ -89,7 +80,7 @@ class Picture(NamedTuple):
     rgb: np.ndarray
 
     @classmethod
-    def of(cls, frame: Any, shape: tuple[int, int]) -> Picture:
+    def of(cls, frame: np.ndarray, shape: tuple[int, int]) -> Picture:
         rgb = small_rgb(frame, shape)
         return cls(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), rgb)
 
@@ -242,7 +233,7 @@ class FlowPropagator:
 
     work_size: long side of the working picture in pixels. preset: ``ultrafast``, ``fast`` or ``medium``
     (:data:`PRESETS`), DIS's speed/quality trade-off. mode: ``affine`` or ``dense`` (module docstring).
-    Frames are RGB uint8 [H, W, 3], NumPy or torch (any device), as the model sees them (upright).
+    Frames are RGB uint8 [H, W, 3] NumPy arrays, upright (as the model sees them).
     """
 
     def __init__(self, work_size: int = DEFAULT_WORK_SIZE, preset: str = DEFAULT_PRESET,
@@ -258,8 +249,9 @@ class FlowPropagator:
         self._previous: Picture | None = None
         self._frame_size: tuple[int, int] | None = None
 
-    def advance(self, frame_rgb: Any) -> FrameFlow | None:
-        """Take the next frame; return the flow from the previous frame to this one (or None)."""
+    def advance(self, frame_rgb: np.ndarray) -> FrameFlow | None:
+        """Take the next frame (RGB uint8 [H, W, 3]); return the flow from the previous frame to this one
+        (or None)."""
         frame_size = (int(frame_rgb.shape[0]), int(frame_rgb.shape[1]))
         shape = work_shape(*frame_size, self.work_size)
         current = Picture.of(frame_rgb, shape)

@@ -20,7 +20,7 @@ from splashseg.cli import main
 from splashseg.errors import InputError
 from splashseg.models import build_model, load_model
 from splashseg.models.registry import MODELS
-from splashseg.models.weights import cache_path
+from splashseg.models.weights import build_coco_model, cache_path
 
 MODEL = "maskrcnn_resnet50_fpn_v2"  # the default --model
 
@@ -120,7 +120,7 @@ def test_same_network_as_torchvisions_own_loader(name: str, tmp_path: Path, monk
     torch.manual_seed(0)
     torch.save(build_model(name).state_dict(), path)
     reference = getattr(detection, name)(weights=spec.coco_weights, weights_backbone=None)
-    ours = build_model(name, coco=True)
+    ours = build_coco_model(name)
 
     def layout(model: torch.nn.Module) -> list:
         modules = [(n, type(m).__name__, getattr(m, "eps", None)) for n, m in model.named_modules()]

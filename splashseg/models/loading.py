@@ -11,7 +11,7 @@ from ..errors import InputError
 from .checkpoint import fit_state_dict, load_checkpoint, make_meta, num_classes_in
 from .registry import DEFAULT_MODEL, MODELS, build_model
 from .validate import check_class_names
-from .weights import coco_class_names
+from .weights import build_coco_model, coco_class_names
 
 BACKGROUND = "__background__"
 
@@ -62,7 +62,8 @@ def load_model(model_name: str | None = None, weights: str = "coco", *, class_na
     name = model_name or DEFAULT_MODEL
     spec = MODELS[name]
     names = list(class_names) if class_names else _coco_names()
-    model = build_model(name, len(names), coco=weights == "coco", min_size=min_size, max_size=max_size)
+    build = build_coco_model if weights == "coco" else build_model
+    model = build(name, len(names), min_size=min_size, max_size=max_size)
     return LoadedModel(model, name, names, min_size or spec.min_size, max_size or spec.max_size)
 
 

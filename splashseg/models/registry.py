@@ -20,7 +20,6 @@ from torchvision.models.detection.faster_rcnn import FastRCNNPredictor
 from torchvision.models.detection.mask_rcnn import MaskRCNNPredictor
 from torchvision.ops import FrozenBatchNorm2d
 
-from ..errors import InputError
 from .small import build_small_maskrcnn
 
 DEFAULT_MODEL = "maskrcnn_resnet50_fpn_v2"
@@ -94,25 +93,18 @@ MODELS: dict[str, ModelSpec] = {
 }
 
 
-def build_model(name: str, num_classes: int | None = None, *, coco: bool = False,
-                min_size: int | None = None, max_size: int | None = None, **kwargs: Any) -> MaskRCNN:
-    """Build model ``name`` for ``num_classes`` (background included; ``None``: COCO's 91).
-
-    ``coco=True`` loads torchvision's COCO weights (from its cache, read as data only; see :mod:`.weights`)
-    and, when ``num_classes`` differs from 91, replaces the box and mask predictors for fine-tuning.
-    """
+def build_model(name: str, num_classes: int | None = None, *, min_size: int | None = None,
+                max_size: int | None = None, **kwargs: Any) -> MaskRCNN:
+    """Build model ``name`` with random weights for ``num_classes`` (background included; ``None``: COCO's
+    91); sizes ``None``: the model's defaults. COCO weights: :func:`splashseg.models.weights.build_coco_model`."""
     spec = MODELS[name]
-    size = {"min_size": min_size or spec.min_size, "max_size": max_size or spec.max_size}
-    if not coco:
-        return spec.build(num_classes, **size, **kwargs)
-    if spec.coco_weights is None or spec.build_coco is None:
-        raise InputError(f"model {name} has no COCO weights; use --weights none or a checkpoint PATH")
-    from .weights import build_with_coco_weights
+    return spec.build(num_classes, **input_size(name, min_size, max_size), **kwargs)
 
-    model = build_with_coco_weights(partial(spec.build_coco, **size, **kwargs), name, spec.coco_weights)
-    if num_classes is not None and num_classes != COCO_CLASSES:
-        replace_heads(model, num_classes)
-    return model
+
+def input_size(name: str, min_size: int | None = None, max_size: int | None = None) -> dict[str, int]:
+    """``{"min_size": ..., "max_size": ...}`` for model ``name``: the given values, else its defaults."""
+    spec = MODELS[name]
+    return {"min_size": min_size or spec.min_size, "max_size": max_size or spec.max_size}
 
 
 def num_classes_of(model: MaskRCNN) -> int:

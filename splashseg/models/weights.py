@@ -14,6 +14,7 @@ import os
 import re
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -23,6 +24,7 @@ from torchvision.models.detection import MaskRCNN
 
 from ..errors import InputError
 from .checkpoint import TorchFileError, fit_state_dict, read_torch_file
+from .registry import COCO_CLASSES, MODELS, input_size, replace_heads
 from .validate import check_tensors
 
 HASH_IN_NAME = re.compile(r"-([a-f0-9]+)\.")  # ``name-<sha256 prefix>.pth``, torch.hub's convention
@@ -37,6 +39,20 @@ def cache_path(weights: Any) -> Path:
 def coco_class_names(weights: Any) -> list[str]:
     """The 91 category names of torchvision's COCO layout (index 0 ``__background__``, gaps ``N/A``)."""
     return list(weights.meta["categories"])
+
+
+def build_coco_model(name: str, num_classes: int | None = None, *, min_size: int | None = None,
+                     max_size: int | None = None, **kwargs: Any) -> MaskRCNN:
+    """Model ``name`` with torchvision's COCO weights (from its cache, read as data only) and, when
+    ``num_classes`` (background included) differs from 91, new box and mask predictors for fine-tuning."""
+    spec = MODELS[name]
+    if spec.coco_weights is None or spec.build_coco is None:
+        raise InputError(f"model {name} has no COCO weights; use --weights none or a checkpoint PATH")
+    build = partial(spec.build_coco, **input_size(name, min_size, max_size), **kwargs)
+    model = build_with_coco_weights(build, name, spec.coco_weights)
+    if num_classes is not None and num_classes != COCO_CLASSES:
+        replace_heads(model, num_classes)
+    return model
 
 
 def build_with_coco_weights(build: Callable[[], MaskRCNN], model_name: str, weights: Any) -> MaskRCNN:

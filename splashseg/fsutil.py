@@ -195,6 +195,13 @@ def _stamp_kind(folder: Path) -> str | None:
         return None
 
 
+def weights_file(weights: str | None) -> Path | None:
+    """``--weights`` as an input path to protect: the file, or ``None`` for ``coco``/``none``/nothing."""
+    if weights is None or weights in ("coco", "none"):
+        return None
+    return Path(weights)
+
+
 def check_output_dir(out: Path, inputs: Iterable[str | os.PathLike[str] | None], kind: str,
                      option: str = "--out") -> Path:
     """Refuse an output folder with :class:`InputError`, with or without ``--force``, when it

@@ -302,3 +302,20 @@ def test_splash_never_overwrites_its_background(image_dir: Path, tmp_path: Path,
     refused(run("video", clip, *SMALL, "--effect", "image", "--background", odd, "--out", odd, "--force"),
             "would overwrite the input")
     assert odd.read_bytes() == background.read_bytes()
+
+
+@pytest.mark.parametrize("command", ["detect", "splash"])
+def test_pictures_never_write_into_the_folder_of_their_weights(image_dir: Path, tmp_path: Path, command: str,
+                                                               small_checkpoint: Path):
+    before = small_checkpoint.read_bytes()
+    refused(run(command, image_dir / "a.jpg", "--weights", small_checkpoint, "--out", small_checkpoint.parent,
+                "--force"), "holds the input", small_checkpoint.name)
+    assert small_checkpoint.read_bytes() == before
+
+
+@pytest.mark.parametrize("command", [["video"], ["splash", "--video"]])
+def test_video_never_overwrites_its_weights(clip: Path, tmp_path: Path, command: list[str], small_checkpoint: Path):
+    weights = tmp_path / "model.mp4"  # a checkpoint is read by its content, whatever its name
+    weights.write_bytes(small_checkpoint.read_bytes())
+    refused(run(*command, clip, "--weights", weights, "--out", weights, "--force"), "would overwrite the input")
+    assert weights.read_bytes() == small_checkpoint.read_bytes()

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..console import Reporter
-from ..fsutil import check_output_files
+from ..fsutil import check_output_files, weights_file
 from ..predict import PredictConfig, Predictor, build_predictor
 from ..render import SplashStyle, build_compositor
 from ..video.instance_store import InstanceStore
@@ -97,7 +97,8 @@ def frames_device(config: VideoConfig, predictor: Predictor) -> Any:
 def check_video_config(config: VideoConfig) -> None:
     """Everything the job would refuse, before a model is loaded: :class:`InputError`."""
     check_video_job(config.source, config.target, config.encoder.codec, config.force, alpha=config.encoder.alpha)
-    check_output_files([config.target], [config.splash.background], config.force)
+    check_output_files([config.target], [config.splash.background, weights_file(config.predict.weights)],
+                       config.force)
     parse_keep(config.tracking.keep)
     if config.tracking.tracks is not None:
         check_tracks_target(config.tracking.tracks, [config.source, config.target], config.force)

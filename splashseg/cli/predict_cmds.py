@@ -10,7 +10,7 @@ from rich.table import Table
 from ..apps.batches import output_names, raise_for_failures
 from ..apps.detect import DetectJob, run_detect
 from ..apps.splash import SplashJob, SplashOptions, load_style, run_splash
-from ..fsutil import check_output_dir, check_output_files
+from ..fsutil import check_output_dir, check_output_files, weights_file
 from ..images import expand_inputs
 from ..predict import build_predictor
 from .options import (
@@ -28,7 +28,7 @@ from .video_cmds import run_video_command, video_encoding_options
 def check_picture_outputs(out: Path, inputs: tuple[str, ...], paths: list[Path], kind: str, force: bool,
                           extra: tuple[str, ...] = (), other_inputs: tuple[Path | None, ...] = ()) -> None:
     """Before the model loads: ``out`` must not be, hold or lie inside an INPUT (file, folder), picture or
-    ``other_inputs`` (a --background), must be ``kind``'s folder (or new or empty), and its files are
+    ``other_inputs`` (a --background, a --weights file), must be ``kind``'s folder (or new or empty), and its files are
     replaced only with ``--force``."""
     check_output_dir(out, [*inputs, *paths, *other_inputs], kind)
     check_output_files([out / name for name in [*output_names(paths).values(), *extra]], [*paths, *other_inputs],
@@ -69,7 +69,8 @@ def detect(inputs, model_name, weights, device, min_size, max_size, conf, classe
     """
     rep = reporter(json_mode, quiet)
     paths = expand_inputs(inputs)
-    check_picture_outputs(Path(out), inputs, paths, "detect", force, extra=("detections.json",))
+    check_picture_outputs(Path(out), inputs, paths, "detect", force, extra=("detections.json",),
+                          other_inputs=(weights_file(weights),))
     predictor = build_predictor(predict_config(model_name, weights, device, min_size, max_size, conf, classes,
                                                batch_size, agnostic_nms))
     summary = run_detect(DetectJob(paths, Path(out), save_masks, force), predictor, rep)
@@ -114,7 +115,7 @@ def splash(inputs, video_file, model_name, weights, device, min_size, max_size, 
     rep = reporter(json_mode, quiet)
     paths = expand_inputs(inputs)
     out = Path(out or "splashed")
-    check_picture_outputs(out, inputs, paths, "splash", force, other_inputs=(background,))
+    check_picture_outputs(out, inputs, paths, "splash", force, other_inputs=(background, weights_file(weights)))
     style = load_style(SplashOptions(effect, background, feather, invert, blur_sigma, parse_color(color)))
     predictor = build_predictor(predict_config(model_name, weights, device, min_size, max_size, conf, classes,
                                                batch_size, agnostic_nms))

@@ -9,13 +9,15 @@ writes shared files and prints.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import torch
 import torch.distributed as dist
 
+from .device import resolve_device
 from .errors import SplashsegError
 
 T = TypeVar("T")
@@ -59,6 +61,17 @@ def init_distributed(device: torch.device) -> DistInfo:
             torch.cuda.set_device(info.local_rank)
         dist.init_process_group(backend=backend, init_method="env://")
     return info
+
+
+@contextmanager
+def process_group(device: str) -> Iterator[DistInfo]:
+    """Within the block, this process is in torchrun's group (``--device`` NAME picks NCCL or gloo); a single
+    process (``DistInfo()``) when not started by torchrun. The group is left when the block ends."""
+    info = init_distributed(resolve_device(device))
+    try:
+        yield info
+    finally:
+        shutdown()
 
 
 def local_device(device: torch.device, info: DistInfo) -> torch.device:
@@ -117,12 +130,14 @@ def main_first(info: DistInfo, step: Callable[[], T]) -> T:
     return value
 
 
-def exit_together(info: DistInfo, error: SplashsegError | None) -> None:
-    """Every rank raises the same outcome once rank 0 has printed: ``error`` on rank 0 (which reports it),
-    :class:`RankExit` with its code elsewhere; nothing when ``error`` is ``None``."""
+def exit_together(info: DistInfo, check: Callable[[], None]) -> None:
+    """Once every rank is here (rank 0 has printed its results), run ``check`` on every rank: a
+    :class:`SplashsegError` it raises is raised on rank 0 (which reports it) and ends every other rank with
+    :class:`RankExit` of the same code, so all ranks exit alike."""
     barrier()
-    if error is None:
-        return
-    if info.is_main:
-        raise error
-    raise RankExit(error.exit_code)
+    try:
+        check()
+    except SplashsegError as exc:
+        if info.is_main:
+            raise
+        raise RankExit(exc.exit_code) from None

@@ -43,15 +43,22 @@ def _save_masks(folder: Path, stem: str, det: Detections) -> None:
         write_image(folder / name, np.repeat((det.masks[i] * 255).astype(np.uint8)[:, :, None], 3, axis=2))
 
 
+def prepare_output(job: DetectJob) -> dict[Path, str]:
+    """Before anything is written: ``job.out`` must be detect's folder (or new or empty) and no input, its
+    files are replaced only with ``job.force``; then the folder is made. Returns every input's output name."""
+    names = output_names(job.inputs)
+    check_output_dir(job.out, job.inputs, "detect")
+    check_output_files([job.out / n for n in names.values()] + [job.out / "detections.json"], job.inputs, job.force)
+    make_output_dir(job.out, "detect")
+    return names
+
+
 def run_detect(job: DetectJob, predictor: Predictor, reporter: Reporter) -> dict[str, Any]:
     """Detect instances in every input and write the results; returns the summary for ``--json``.
 
     Unreadable inputs are skipped with a warning and listed under ``"failed"`` in the summary.
     """
-    names = output_names(job.inputs)
-    check_output_dir(job.out, job.inputs, "detect")
-    check_output_files([job.out / n for n in names.values()] + [job.out / "detections.json"], job.inputs, job.force)
-    make_output_dir(job.out, "detect")
+    names = prepare_output(job)
     part = detect_pictures(job, job.inputs, names, predictor, reporter, reporter.warn)
     write_text_atomic(job.out / "detections.json", json.dumps(part.results, ensure_ascii=False))
     return detect_summary(job, part)

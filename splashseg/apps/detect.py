@@ -60,8 +60,13 @@ def run_detect(job: DetectJob, predictor: Predictor, reporter: Reporter) -> dict
     """
     names = prepare_output(job)
     part = detect_pictures(job, job.inputs, names, predictor, reporter, reporter.warn)
-    write_text_atomic(job.out / "detections.json", json.dumps(part.results, ensure_ascii=False))
+    write_detections_json(job, part.results)
     return detect_summary(job, part)
+
+
+def write_detections_json(job: DetectJob, results: list[dict[str, Any]]) -> None:
+    """``OUT/detections.json``: the COCO results entries of every picture, as one JSON list."""
+    write_text_atomic(job.out / "detections.json", json.dumps(results, ensure_ascii=False))
 
 
 @dataclass

@@ -8,17 +8,22 @@ Rank 0 checks the output folder before any rank writes; each rank loads the mode
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from ..console import Reporter
 from ..device import resolve_device
 from ..distributed import DistInfo, all_gather_objects, local_device, main_first
-from ..fsutil import write_text_atomic
 from ..predict import PredictConfig, build_predictor
 from .batches import output_names
-from .detect import DetectedPictures, DetectJob, detect_pictures, detect_summary, prepare_output
+from .detect import (
+    DetectedPictures,
+    DetectJob,
+    detect_pictures,
+    detect_summary,
+    prepare_output,
+    write_detections_json,
+)
 
 T = TypeVar("T")
 
@@ -60,14 +65,14 @@ def run_detect_on_ranks(prepare: Callable[[], DetectJob], config: PredictConfig,
     device = local_device(resolve_device(config.device), info)
     predictor = build_predictor(dataclasses.replace(config, device=str(device)))
     mine = rank_share(job.inputs, info.rank, info.world_size)
-    quiet = reporter if info.is_main else Reporter(quiet=True)
-    part = detect_pictures(job, mine, output_names(job.inputs), predictor, quiet, warn=None)
+    progress = reporter if info.is_main else Reporter(quiet=True)  # rank 0's progress bar shows its share
+    part = detect_pictures(job, mine, output_names(job.inputs), predictor, progress, warn=None)
     parts: list[DetectedPictures] = all_gather_objects(part)
     merged = merge_parts(parts)
     if info.is_main:
         for _, message in merged.failed:
             reporter.warn(message)
-        write_text_atomic(job.out / "detections.json", json.dumps(merged.results, ensure_ascii=False))
+        write_detections_json(job, merged.results)
     return detect_summary(job, merged) | {"world_size": info.world_size,
                                           "images_per_rank": [len(p.images) for p in parts]}
 

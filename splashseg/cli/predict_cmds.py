@@ -72,10 +72,12 @@ def detect(inputs, model_name, weights, device, min_size, max_size, conf, classe
 
     INPUT: image files, folders (searched recursively) or glob patterns. Writes one overlay per image,
     DIR/detections.json (COCO results: bbox [x, y, w, h], score, class, RLE mask) and, with
-    --save-masks, one PNG per instance.
+    --save-masks, one PNG per instance. Under torchrun the pictures are shared between the processes
+    and DIR/detections.json is the same as one process writes.
 
     \b
-    Example:
+    Examples:
+        torchrun --nproc-per-node 2 -m splashseg detect photos/ --out detections/
         splashseg detect photos/ --conf 0.6 --classes person,dog --out detections/
     """
     rep = reporter(json_mode, quiet)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,19 +43,50 @@ def _save_masks(folder: Path, stem: str, det: Detections) -> None:
         write_image(folder / name, np.repeat((det.masks[i] * 255).astype(np.uint8)[:, :, None], 3, axis=2))
 
 
+def prepare_output(job: DetectJob) -> dict[Path, str]:
+    """Before anything is written: ``job.out`` must be detect's folder (or new or empty) and no input, its
+    files are replaced only with ``job.force``; then the folder is made. Returns every input's output name."""
+    names = output_names(job.inputs)
+    check_output_dir(job.out, job.inputs, "detect")
+    check_output_files([job.out / n for n in names.values()] + [job.out / "detections.json"], job.inputs, job.force)
+    make_output_dir(job.out, "detect")
+    return names
+
+
 def run_detect(job: DetectJob, predictor: Predictor, reporter: Reporter) -> dict[str, Any]:
     """Detect instances in every input and write the results; returns the summary for ``--json``.
 
     Unreadable inputs are skipped with a warning and listed under ``"failed"`` in the summary.
     """
-    names = output_names(job.inputs)
-    check_output_dir(job.out, job.inputs, "detect")
-    check_output_files([job.out / n for n in names.values()] + [job.out / "detections.json"], job.inputs, job.force)
-    make_output_dir(job.out, "detect")
+    names = prepare_output(job)
+    part = detect_pictures(job, job.inputs, names, predictor, reporter, reporter.warn)
+    write_detections_json(job, part.results)
+    return detect_summary(job, part)
+
+
+def write_detections_json(job: DetectJob, results: list[dict[str, Any]]) -> None:
+    """``OUT/detections.json``: the COCO results entries of every picture, as one JSON list."""
+    write_text_atomic(job.out / "detections.json", json.dumps(results, ensure_ascii=False))
+
+
+@dataclass
+class DetectedPictures:
+    """What :func:`detect_pictures` did: one ``images`` record and ``results`` (COCO results entries, image
+    ids 1, 2, ... in order of the pictures read) per picture read, and the skipped ``(path, message)``."""
+
+    images: list[dict[str, Any]]
+    results: list[dict[str, Any]]
+    failed: list[tuple[Path, str]]
+
+
+def detect_pictures(job: DetectJob, paths: Sequence[Path], names: dict[Path, str], predictor: Predictor,
+                    reporter: Reporter, warn: Callable[[str], None] | None) -> DetectedPictures:
+    """Detect in ``paths`` (all or a share of ``job.inputs``) and write their overlays (``names``: the
+    output file name of every input) and masks; ``warn`` is told of each skipped picture."""
     failures, results, per_image = ReadFailures(), [], []
     with reporter.progress() as bar:
-        task = bar.add_task("detect", total=len(job.inputs), rate="")
-        for batch in read_batches(job.inputs, predictor.batch_size, failures, reporter.warn,
+        task = bar.add_task("detect", total=len(paths), rate="")
+        for batch in read_batches(paths, predictor.batch_size, failures, warn,
                                   lambda im: predictor.input_problem(im.height, im.width)):
             for image, det in zip(batch, predictor([im.rgb for im in batch]), strict=True):
                 out_path = job.out / names[image.path]
@@ -66,8 +98,11 @@ def run_detect(job: DetectJob, predictor: Predictor, reporter: Reporter) -> dict
                 per_image.append({"file": str(image.path), "output": str(out_path), "instances": len(det),
                                   "classes": dict(Counter(det.names))})
             bar.update(task, advance=len(batch))
-    write_text_atomic(job.out / "detections.json", json.dumps(results, ensure_ascii=False))
-    summary = {"out": str(job.out), "detections_json": str(job.out / "detections.json"), "images": per_image,
-               "instances": len(results), "failed": [str(p) for p, _ in failures.items],
-               "errors": [m for _, m in failures.items]}
-    return summary
+    return DetectedPictures(per_image, results, failures.items)
+
+
+def detect_summary(job: DetectJob, part: DetectedPictures) -> dict[str, Any]:
+    """The ``--json`` summary of a run whose pictures, results and skipped inputs are ``part``."""
+    return {"out": str(job.out), "detections_json": str(job.out / "detections.json"), "images": part.images,
+            "instances": len(part.results), "failed": [str(p) for p, _ in part.failed],
+            "errors": [m for _, m in part.failed]}

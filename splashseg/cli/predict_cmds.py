@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import click
@@ -9,10 +10,12 @@ from rich.table import Table
 
 from ..apps.batches import output_names, raise_for_failures
 from ..apps.detect import DetectJob, run_detect
+from ..apps.detect_shards import run_detect_on_ranks
 from ..apps.splash import SplashJob, SplashOptions, load_style, run_splash
+from ..distributed import exit_together, launched_by_torchrun, process_group
 from ..fsutil import check_output_dir, check_output_files, weights_file
 from ..images import expand_inputs
-from ..predict import build_predictor
+from ..predict import PredictConfig, build_predictor
 from .options import (
     model_options,
     output_options,
@@ -36,6 +39,15 @@ def check_picture_outputs(out: Path, inputs: tuple[str, ...], paths: list[Path],
 
 
 def _report(rep, summary: dict, title: str) -> None:  # noqa: ANN001
+    _show(rep, summary, title)
+    _raise_for_skipped(summary)
+
+
+def _raise_for_skipped(summary: dict) -> None:
+    raise_for_failures(summary["failed"], summary["errors"], len(summary["images"]) + len(summary["failed"]))
+
+
+def _show(rep, summary: dict, title: str) -> None:  # noqa: ANN001
     table = Table(title=title, show_footer=True)
     table.add_column("image", footer=f"{len(summary['images'])} images", overflow="fold")
     table.add_column("instances", justify="right", footer=str(summary["instances"]))
@@ -46,7 +58,6 @@ def _report(rep, summary: dict, title: str) -> None:  # noqa: ANN001
     rep.table(table)
     rep.info(f"written to {summary['out']}")
     rep.emit_json(summary)
-    raise_for_failures(summary["failed"], summary["errors"], len(summary["images"]) + len(summary["failed"]))
 
 
 @click.command()
@@ -61,20 +72,40 @@ def detect(inputs, model_name, weights, device, min_size, max_size, conf, classe
 
     INPUT: image files, folders (searched recursively) or glob patterns. Writes one overlay per image,
     DIR/detections.json (COCO results: bbox [x, y, w, h], score, class, RLE mask) and, with
-    --save-masks, one PNG per instance.
+    --save-masks, one PNG per instance. Under torchrun the pictures are shared between the processes
+    and DIR/detections.json is the same as one process writes.
 
     \b
-    Example:
+    Examples:
+        torchrun --nproc-per-node 2 -m splashseg detect photos/ --out detections/
         splashseg detect photos/ --conf 0.6 --classes person,dog --out detections/
     """
     rep = reporter(json_mode, quiet)
+    config = predict_config(model_name, weights, device, min_size, max_size, conf, classes, batch_size, agnostic_nms)
+    if launched_by_torchrun():
+        _detect_on_ranks(rep, inputs, DetectJob([], Path(out), save_masks, force), config)
+        return
     paths = expand_inputs(inputs)
     check_picture_outputs(Path(out), inputs, paths, "detect", force, extra=("detections.json",),
                           other_inputs=(weights_file(weights),))
-    predictor = build_predictor(predict_config(model_name, weights, device, min_size, max_size, conf, classes,
-                                               batch_size, agnostic_nms))
-    summary = run_detect(DetectJob(paths, Path(out), save_masks, force), predictor, rep)
+    summary = run_detect(DetectJob(paths, Path(out), save_masks, force), build_predictor(config), rep)
     _report(rep, summary, "detections")
+
+
+def _detect_on_ranks(rep, inputs: tuple[str, ...], job: DetectJob, config: PredictConfig) -> None:  # noqa: ANN001
+    """``detect`` under torchrun: rank 0 expands and checks, every rank detects in its share, rank 0 reports;
+    then every rank exits with the code of a single run."""
+    def expanded_and_checked() -> DetectJob:
+        paths = expand_inputs(inputs)
+        check_picture_outputs(job.out, inputs, paths, "detect", job.force, extra=("detections.json",),
+                              other_inputs=(weights_file(config.weights),))
+        return dataclasses.replace(job, inputs=paths)
+
+    with process_group(config.device) as info:
+        summary = run_detect_on_ranks(expanded_and_checked, config, rep, info)
+        if info.is_main:
+            _show(rep, summary, "detections")
+        exit_together(info, lambda: _raise_for_skipped(summary))
 
 
 @click.command()

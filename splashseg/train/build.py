@@ -23,10 +23,10 @@ from torch.utils.data.distributed import DistributedSampler
 from ..console import Reporter
 from ..data.torch_dataset import CocoInstances, collate
 from ..data.transforms import build_transforms
+from ..distributed import DistInfo
 from ..errors import InputError
 from ..models import load_model
 from .config import WEIGHT_DECAY, TrainConfig, default_lr
-from .distributed import DistInfo
 from .optim import build_optimizer, build_scheduler, freeze
 from .sampler import GroupedBatchSampler
 

@@ -23,10 +23,10 @@ from pycocotools.cocoeval import COCOeval
 from torch.utils.data import DataLoader, Subset
 
 from ..data.torch_dataset import CocoInstances, collate
+from ..distributed import all_gather_objects, broadcast_object
 from ..errors import InputError
 from ..models.loading import BACKGROUND
 from ..predict import Predictor, coco_results
-from .distributed import all_gather_objects, broadcast_object
 
 IOU_TYPES = ("bbox", "segm")
 METRICS = ("AP", "AP50", "AP75", "APs", "APm", "APl")  # the first six of COCOeval.stats

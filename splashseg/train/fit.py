@@ -12,9 +12,10 @@ from torch.utils.data import DataLoader
 
 from ..console import Reporter
 from ..data.torch_dataset import CocoInstances
+from ..distributed import DistInfo
 from .build import Optimization
 from .config import TrainConfig
-from .distributed import DistInfo, unwrap
+from .distributed import unwrap
 from .engine import EpochStats, train_one_epoch
 from .evaluate import EvalResult, evaluate_model
 from .oom import oom_guard

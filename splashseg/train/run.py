@@ -15,11 +15,11 @@ from typing import Any
 
 import torch
 
+from .. import distributed as ddp
 from ..console import Reporter
 from ..device import resolve_device
 from ..fsutil import ensure_dir, make_output_dir
 from ..models.loading import BACKGROUND
-from . import distributed as ddp
 from .build import (
     Optimization,
     build_datasets,

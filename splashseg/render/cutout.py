@@ -10,6 +10,7 @@ device); a job picks one through its compositor (:mod:`.compositor`), nothing he
 from __future__ import annotations
 
 import math
+
 import numpy as np
 
 from .splash import feather_alpha

@@ -44,10 +44,14 @@ class DeviceRefiner:
         self.device = torch.device(device)
 
     def __call__(self, image_rgb: torch.Tensor, soft_masks: torch.Tensor) -> torch.Tensor:
-        """RGB ``uint8 [H, W, 3]``, ``float [N, H, W]`` in ``[0, 1]`` on the device -> fp32 ``[N, H, W]`` there."""
+        """RGB ``uint8 [H, W, 3]``, ``float [N, H, W]`` in ``[0, 1]`` on the device -> fp32 ``[N, H, W]`` there
+        (in place when ``soft_masks`` is fp32; inference mode, as the model's own outputs are made)."""
+        import torch
+
         from .refine_torch import refine_masks_torch
 
-        return refine_masks_torch(image_rgb, soft_masks, inplace=True)
+        with torch.inference_mode():
+            return refine_masks_torch(image_rgb, soft_masks, inplace=True)
 
 
 def build_refiner(device: str | torch.device | None = None) -> Refiner:

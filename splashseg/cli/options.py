@@ -180,4 +180,5 @@ def predict_config(model_name, weights, device, min_size, max_size, conf, classe
 
     names = split_names(classes) if isinstance(classes, str) or classes is None else list(classes)
     return PredictConfig(model_name=model_name, weights=weights, device=device, conf=conf, classes=names,
-                         batch_size=batch_size, min_size=min_size, max_size=max_size, agnostic_nms=agnostic_nms)
+                         batch_size=batch_size, min_size=min_size, max_size=max_size, agnostic_nms=agnostic_nms,
+                         soft_masks=soft_masks)

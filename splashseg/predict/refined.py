@@ -105,7 +105,7 @@ def picture_predict(predictor: Predictor, refine: bool) -> PicturePredict:
     tensor_predict = refined_predict(predictor)
 
     def predict(images: Sequence[np.ndarray]) -> list[Detections]:
-        return tensor_predict([torch.from_numpy(np.require(image, np.uint8, ["C"])).permute(2, 0, 1)
+        return tensor_predict([torch.from_numpy(np.require(image, np.uint8, ["C", "W"])).permute(2, 0, 1)
                                for image in images])  # [3, H, W] views
 
     return predict

@@ -4,7 +4,7 @@ pictures, overlays, masks and scores made from it.
 The refinement itself is :mod:`splashseg.render.refine` (NumPy/OpenCV) or its torch twin, picked once
 per job by :func:`splashseg.render.build_refiner` from the device the arrays live on; this module only
 hands it a prediction's soft masks and thresholds the result like the predictor does. Where the work
-runs is decided here once, by the model's device type (:data:`REFINED_PREDICTS`): on a CUDA model the
+runs is decided here once, by the model's device type (:data:`REFINE_STEPS`): on a CUDA model the
 masks are refined on the GPU and copied to the host afterwards; on the CPU with NumPy/OpenCV, the faster
 path there. Nothing checks array types at run time.
 """
@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from ..render.refiner import DeviceRefiner, HostRefiner, Refiner
-from .detections import Detections
+from .detections import Detections, DeviceDetections
 from .predictor import Predictor
 
 D = TypeVar("D")  # Detections (NumPy) or DeviceDetections (torch): the same fields
@@ -61,40 +61,51 @@ def hwc_uint8(image: torch.Tensor) -> torch.Tensor:
     return image.permute(1, 2, 0)
 
 
-def _on_host(predictor: Predictor) -> TensorPredict:
+RefineStep = Callable[[DeviceDetections, torch.Tensor], Detections]
+
+
+def _on_host(predictor: Predictor) -> RefineStep:
     refiner, threshold = HostRefiner(), predictor.mask_threshold
 
-    def predict(images: Sequence[torch.Tensor]) -> list[Detections]:
-        found = predictor.predict_tensors(images)
-        return [refine_detections(det.to_numpy(), hwc_uint8(image).cpu().numpy(), refiner, threshold)
-                for det, image in zip(found, images, strict=True)]
+    def step(det: DeviceDetections, image: torch.Tensor) -> Detections:
+        return refine_detections(det.to_numpy(), hwc_uint8(image).cpu().numpy(), refiner, threshold)
 
-    return predict
+    return step
 
 
-def _on_device(predictor: Predictor) -> TensorPredict:
+def _on_device(predictor: Predictor) -> RefineStep:
     refiner, threshold = DeviceRefiner(predictor.device), predictor.mask_threshold
 
-    def predict(images: Sequence[torch.Tensor]) -> list[Detections]:
-        found = predictor.predict_tensors(images)
-        return [refine_detections(det, hwc_uint8(image.to(predictor.device)), refiner, threshold).to_numpy()
-                for det, image in zip(found, images, strict=True)]
+    def step(det: DeviceDetections, image: torch.Tensor) -> Detections:
+        return refine_detections(det, hwc_uint8(image.to(predictor.device)), refiner, threshold).to_numpy()
 
-    return predict
+    return step
 
 
-REFINED_PREDICTS: dict[str, Callable[[Predictor], TensorPredict]] = {"cpu": _on_host, "cuda": _on_device}
+REFINE_STEPS: dict[str, Callable[[Predictor], RefineStep]] = {"cpu": _on_host, "cuda": _on_device}
+
+
+def refine_step(predictor: Predictor) -> RefineStep:
+    """``step(det, image) -> Detections``: one picture's :class:`DeviceDetections` (from
+    ``predictor.predict_tensors``) refined against its RGB ``[3, H, W]`` tensor (``uint8`` or float in
+    ``[0, 1]``, any device), returned on the host. Chosen by the model's device type; the predictor must
+    keep soft masks. The step may overwrite ``det.soft_masks`` (``det.masks`` stays as it was)."""
+    if not predictor.soft_masks:
+        raise ValueError("refine: the Predictor must be made with soft_masks=True")
+    if predictor.device.type not in REFINE_STEPS:
+        raise ValueError(f"refine: no refiner for device {predictor.device}; choose from {', '.join(REFINE_STEPS)}")
+    return REFINE_STEPS[predictor.device.type](predictor)
 
 
 def refined_predict(predictor: Predictor) -> TensorPredict:
     """RGB ``[3, H, W]`` tensors (``uint8`` or float in ``[0, 1]``, any device) -> host :class:`Detections`
     with refined masks (and ``soft_masks`` the refined probabilities). The predictor must keep soft masks."""
-    if not predictor.soft_masks:
-        raise ValueError("refine: the Predictor must be made with soft_masks=True")
-    if predictor.device.type not in REFINED_PREDICTS:
-        raise ValueError(f"refine: no refiner for device {predictor.device}; choose from "
-                         f"{', '.join(REFINED_PREDICTS)}")
-    return REFINED_PREDICTS[predictor.device.type](predictor)
+    step = refine_step(predictor)
+
+    def predict(images: Sequence[torch.Tensor]) -> list[Detections]:
+        return [step(det, image) for det, image in zip(predictor.predict_tensors(images), images, strict=True)]
+
+    return predict
 
 
 def picture_predict(predictor: Predictor, refine: bool) -> PicturePredict:

@@ -34,7 +34,7 @@ from ..video.smoothing import DEFAULT_WEIGHT, MaskSmoother
 from ..video.tracks_json import check_tracks_target, write_tracks_json
 from ..video.transfer import quarter_turns
 from ..video.writer import EncoderSettings
-from .splash import SplashOptions, load_style
+from .splash import SplashOptions, check_cutout_options, load_style
 from .video_tracking import FrameTracker, TrackingOptions, choose_tracks, draw_tracks, replay_predict, tracked_keep
 
 RENDERS = ("splash", "overlay")
@@ -110,6 +110,8 @@ def check_video_config(config: VideoConfig) -> None:
         raise InputError("--refine applies to --render splash (the overlay draws the model's own masks)")
     if config.render == "overlay" and config.splash.effect == CUTOUT:
         raise InputError("--effect cutout needs --render splash (the overlay has no transparency)")
+    if config.splash.effect == CUTOUT:
+        check_cutout_options(config.splash)
     if needs_alpha(config.render, config.splash.effect) != config.encoder.alpha:
         raise InputError(f"--effect {config.splash.effect}: the encoder's alpha setting must be "
                          f"{needs_alpha(config.render, config.splash.effect)} (see needs_alpha)")

@@ -32,6 +32,7 @@ from refine_samples import blocky_soft_mask, edge_scene, shape_coverage, texture
 
 from splashseg.metrics import boundary_iou  # noqa: E402
 from splashseg.render.refine import refine_masks  # noqa: E402
+from splashseg.render.refine_torch import refine_masks_torch  # noqa: E402
 
 SHAPES = ("disc", "star", "ellipse")
 
@@ -73,8 +74,8 @@ def cost(repeat: int) -> dict[str, float]:
             "numpy": lambda s, i=image: refine_masks(i, s),
             "numpy_inplace": lambda s, i=image: refine_masks(i, s, inplace=True),
             "numpy_gray_inplace": lambda s, i=image: refine_masks(i, s, guide="gray", inplace=True),
-            "torch_cpu": lambda s, i=image_t: refine_masks(i, s),
-            "torch_cpu_inplace": lambda s, i=image_t: refine_masks(i, s, inplace=True),
+            "torch_cpu": lambda s, i=image_t: refine_masks_torch(i, s),
+            "torch_cpu_inplace": lambda s, i=image_t: refine_masks_torch(i, s, inplace=True),
         }
         for name, fn in runs.items():
             results[f"{name}_{count}_instances_ms"] = best_ms(fn, soft_t if name.startswith("torch") else soft,

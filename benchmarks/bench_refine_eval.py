@@ -2,7 +2,8 @@
 
 The library-level version of ``splashseg evaluate`` vs ``splashseg evaluate --refine``: one forward pass
 per picture; the same detections are scored twice, once thresholding the model's soft masks at 0.5 and
-once after :func:`splashseg.render.refine.refine_masks` (default settings). Boundary IoU is
+once after the job's refiner (:func:`splashseg.render.build_refiner`: NumPy/OpenCV on the CPU, torch on
+CUDA; default settings). Boundary IoU is
 :func:`splashseg.metrics.mean_boundary_iou` (mean over ground-truth instances matched at mask IoU >= 0.5,
 d = 2% of the diagonal). Also reports the refinement's time per picture (best of one run, so indicative).
 
@@ -24,7 +25,7 @@ from splashseg.data.transforms import build_transforms
 from splashseg.metrics import mean_boundary_iou
 from splashseg.models import load_model
 from splashseg.models.loading import BACKGROUND
-from splashseg.render.refine import refine_masks
+from splashseg.render import build_refiner
 from splashseg.train.evaluate import coco_evaluate
 
 
@@ -54,6 +55,7 @@ def main() -> None:
     data = CocoInstances(args.dataset, args.split, transforms=build_transforms(train=False))
     model = load_model(None, args.weights, class_names=[BACKGROUND, *data.class_names]).model.to(device).eval()
     plain, refined, seconds = [], [], 0.0
+    refiner = build_refiner(device)  # NumPy/OpenCV on the CPU (the faster path there), torch on CUDA
     count = min(len(data), args.limit) if args.limit else len(data)
     for index in range(count):
         image, target = data[index]
@@ -64,10 +66,10 @@ def main() -> None:
         plain += coco_detections(output, soft, image_id, data.category_of_label)
         picture = (image * 255).round().to(torch.uint8).permute(1, 2, 0)  # RGB uint8 [H, W, 3]
         start = time.perf_counter()
-        if device.type == "cpu":  # NumPy/OpenCV is the faster path on the CPU (numpy() shares memory)
-            refined_soft = torch.from_numpy(refine_masks(picture.numpy(), soft.numpy(), inplace=True))
+        if device.type == "cpu":  # the host refiner takes NumPy (numpy() shares memory)
+            refined_soft = torch.from_numpy(refiner(picture.numpy(), soft.numpy()))
         else:
-            refined_soft = refine_masks(picture, soft, inplace=True)
+            refined_soft = refiner(picture, soft)
             torch.cuda.synchronize(device)
         seconds += time.perf_counter() - start
         refined += coco_detections(output, refined_soft, image_id, data.category_of_label)

@@ -187,6 +187,14 @@ def write_image(path: Path, rgb: np.ndarray, *, alpha: np.ndarray | None = None,
         img.save(tmp, format=fmt, **params)
 
 
+def write_gray_png(path: Path, values: np.ndarray) -> None:
+    """Write ``uint8 [H, W]`` as an 8-bit grayscale PNG, atomically (soft masks, alpha mattes)."""
+    if values.dtype != np.uint8 or values.ndim != 2:
+        raise ValueError(f"a grayscale PNG takes uint8 [H, W], got {values.dtype} {list(values.shape)}")
+    with atomic_path(path) as tmp:
+        Image.fromarray(np.ascontiguousarray(values), "L").save(tmp, format="PNG")
+
+
 def expand_inputs(inputs: Sequence[str], suffixes: Iterable[str] = IMAGE_SUFFIXES) -> list[Path]:
     """Turn files, folders and glob patterns into a sorted list of image files, duplicates removed.
 

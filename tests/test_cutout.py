@@ -11,6 +11,9 @@ from PIL import Image
 from samples import scene
 
 from splashseg.render.cutout import cutout_rgba
+from splashseg.render.cutout_torch import cutout_rgba_torch
+
+BACKENDS = {"numpy": (np.asarray, cutout_rgba), "torch": (torch.from_numpy, cutout_rgba_torch)}
 
 
 @pytest.fixture
@@ -85,7 +88,7 @@ def test_torch_matches_numpy(picture_and_mask, feather, invert, soft):
     image, mask = picture_and_mask
     keep = mask.astype(np.float32) * 0.8 if soft else mask
     expected = cutout_rgba(image, keep, invert=invert, feather=feather)
-    got = cutout_rgba(torch.from_numpy(image), torch.from_numpy(keep), invert=invert, feather=feather)
+    got = cutout_rgba_torch(torch.from_numpy(image), torch.from_numpy(keep), invert=invert, feather=feather)
     assert isinstance(got, torch.Tensor) and got.dtype == torch.uint8 and got.shape == (60, 80, 4)
     if feather == 0:
         np.testing.assert_array_equal(got.numpy(), expected)
@@ -98,7 +101,7 @@ def test_torch_matches_numpy(picture_and_mask, feather, invert, soft):
 
 @pytest.mark.parametrize("backend", ["numpy", "torch"])
 def test_bad_inputs(picture_and_mask, backend):
-    convert = torch.from_numpy if backend == "torch" else np.asarray
+    convert, cutout_rgba = BACKENDS[backend]
     image, mask = picture_and_mask
     with pytest.raises(ValueError, match="does not match"):
         cutout_rgba(convert(image), convert(mask[:30]))

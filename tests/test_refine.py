@@ -10,6 +10,11 @@ from refine_samples import blocky_soft_mask, edge_scene
 
 from splashseg.metrics import boundary_iou
 from splashseg.render.refine import refine_mask, refine_masks
+from splashseg.render.refine_torch import refine_mask_torch, refine_masks_torch
+
+# each backend's functions, as a job would pick them once (render.refiner.build_refiner)
+BACKENDS = {"numpy": (np.asarray, refine_masks, refine_mask),
+            "torch": (torch.from_numpy, refine_masks_torch, refine_mask_torch)}
 
 
 def edge_error(truth: np.ndarray, mask: np.ndarray) -> float:
@@ -83,7 +88,7 @@ def test_torch_matches_numpy(guide, subsample):
     image, truth = edge_scene(300, 400, shape="star", size=120, seed=4)
     soft = np.stack([blocky_soft_mask(truth, blur=0.5), blocky_soft_mask(truth, offset=(3.0, -2.0))])
     expected = refine_masks(image, soft, guide=guide, subsample=subsample)
-    got = refine_masks(torch.from_numpy(image), torch.from_numpy(soft), guide=guide, subsample=subsample)
+    got = refine_masks_torch(torch.from_numpy(image), torch.from_numpy(soft), guide=guide, subsample=subsample)
     assert isinstance(got, torch.Tensor) and got.dtype == torch.float32 and got.shape == soft.shape
     assert np.abs(got.numpy() - expected).max() < 1e-4
     assert np.count_nonzero((got.numpy() >= 0.5) != (expected >= 0.5)) <= 2
@@ -92,21 +97,20 @@ def test_torch_matches_numpy(guide, subsample):
 def test_torch_takes_half_precision_masks_and_works_in_place():
     image, truth = edge_scene(120, 160, size=35, seed=5)
     soft = torch.from_numpy(blocky_soft_mask(truth))[None]
-    half = refine_masks(torch.from_numpy(image), soft.half())
+    half = refine_masks_torch(torch.from_numpy(image), soft.half())
     assert half.dtype == torch.float32
     stack = soft.clone()
-    assert refine_masks(torch.from_numpy(image), stack, inplace=True) is stack
+    assert refine_masks_torch(torch.from_numpy(image), stack, inplace=True) is stack
     assert not torch.equal(stack, soft)
 
 
 @pytest.mark.parametrize("backend", ["numpy", "torch"])
 def test_degenerate_masks_give_sensible_results(backend):
-    convert = torch.from_numpy if backend == "torch" else np.asarray
+    convert, refine_masks, _ = BACKENDS[backend]
     image = edge_scene(60, 80, size=20)[0]
 
     def run(img: np.ndarray, soft: np.ndarray) -> np.ndarray:
-        out = refine_masks(convert(img), convert(soft))
-        return out.numpy() if isinstance(out, torch.Tensor) else out
+        return np.asarray(refine_masks(convert(img), convert(soft)))
 
     empty = np.zeros((1, 60, 80), np.float32)
     np.testing.assert_array_equal(run(image, empty), empty)  # nothing found: nothing changes
@@ -127,7 +131,7 @@ def test_degenerate_masks_give_sensible_results(backend):
 
 @pytest.mark.parametrize("backend", ["numpy", "torch"])
 def test_bad_inputs_are_value_errors(backend):
-    convert = torch.from_numpy if backend == "torch" else np.asarray
+    convert, refine_masks, refine_mask = BACKENDS[backend]
     image = edge_scene(60, 80, size=20)[0]
     soft = np.zeros((1, 60, 80), np.float32)
     soft[0, 20:40, 20:40] = 0.9

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
+from ..fsutil import check_output_dir, check_output_files
 from ..images import IMAGE_SUFFIXES, LoadedImage, read_image
 
 
@@ -73,3 +74,15 @@ def output_names(paths: Sequence[Path], suffix: str | None = None) -> dict[Path,
         taken.add(name.lower())
         names[path] = name
     return names
+
+
+def check_picture_outputs(out: Path, sources: Sequence[str | Path], paths: Sequence[Path], kind: str, force: bool,
+                          extra: Sequence[str] = (), other_inputs: Sequence[Path | None] = (),
+                          suffix: str | None = None) -> None:
+    """Before the model loads: ``out`` must not be, hold or lie inside a source (file, folder), a picture
+    or one of ``other_inputs`` (``--background``, a ``--weights`` file), must be ``kind``'s folder (or new
+    or empty), and its files (the pictures' output names with ``suffix``, see :func:`output_names`, and
+    ``extra``) are replaced only with ``force``. Raises :class:`InputError`."""
+    check_output_dir(out, [*sources, *paths, *other_inputs], kind)
+    check_output_files([out / name for name in [*output_names(paths, suffix).values(), *extra]],
+                       [*paths, *other_inputs], force)

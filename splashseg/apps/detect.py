@@ -1,4 +1,5 @@
-"""``detect``: overlay pictures, ``detections.json`` (COCO results with RLE masks), optional mask PNGs."""
+"""``detect``: overlay pictures, ``detections.json`` (COCO results with RLE masks), optional mask PNGs
+(black/white in ``masks/``, and with ``soft_masks`` the 8-bit probabilities in ``soft-masks/``)."""
 
 from __future__ import annotations
 
@@ -6,28 +7,71 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..console import Reporter
-from ..fsutil import check_output_dir, check_output_files, ensure_dir, make_output_dir, write_text_atomic
-from ..images import write_image
-from ..predict import Detections, Predictor, coco_results
+from ..errors import InputError
+from ..fsutil import check_output_dir, check_output_files, ensure_dir, make_output_dir, weights_file, write_text_atomic
+from ..images import expand_inputs, write_gray_png, write_image
+from ..predict import Detections, PredictConfig, Predictor, build_predictor, coco_results, picture_predict
 from ..render import draw_detections
-from .batches import ReadFailures, output_names, read_batches
+from ..render.cutout import alpha_to_uint8
+from .batches import ReadFailures, check_picture_outputs, output_names, read_batches
 
 
 @dataclass
 class DetectJob:
-    """What ``detect`` writes: overlays and ``detections.json`` in ``out``; masks with ``save_masks``."""
+    """What ``detect`` writes: overlays and ``detections.json`` in ``out``; masks with ``save_masks``, soft
+    masks too with ``soft_masks`` (which needs ``save_masks``). refine: every mask (overlay, RLE, PNG) is
+    the refined one (the predictor must keep soft masks for ``refine`` and ``soft_masks``)."""
 
     inputs: list[Path]
     out: Path
     save_masks: bool = False
     force: bool = False
+    soft_masks: bool = False
+    refine: bool = False
+
+    def __post_init__(self) -> None:
+        if self.soft_masks and not self.save_masks:
+            raise InputError("--soft-masks writes PNGs beside the black/white masks: add --save-masks")
+
+
+@dataclass
+class DetectConfig:
+    """Everything ``detect`` was asked for; the CLI's defaults are these. sources: the INPUT arguments
+    (files, folders searched recursively, glob patterns), pictures taken in that order."""
+
+    sources: list[str]
+    out: Path = Path("detections")
+    predict: PredictConfig = field(default_factory=PredictConfig)
+    save_masks: bool = False
+    soft_masks: bool = False
+    refine: bool = False
+    force: bool = False
+
+    def model_config(self) -> PredictConfig:
+        """The predictor's config: soft masks kept when they are refined or written."""
+        return replace(self.predict, soft_masks=self.predict.soft_masks or self.refine or self.soft_masks)
+
+
+def detect_job(config: DetectConfig) -> DetectJob:
+    """The pictures ``config.sources`` name, with the output folder checked (nothing written yet)."""
+    paths = expand_inputs(config.sources)
+    job = DetectJob(paths, config.out, config.save_masks, config.force, config.soft_masks, config.refine)
+    check_picture_outputs(config.out, config.sources, paths, "detect", config.force, extra=("detections.json",),
+                          other_inputs=(weights_file(config.predict.weights),))
+    return job
+
+
+def run_detect_job(config: DetectConfig, reporter: Reporter) -> dict[str, Any]:
+    """The whole ``detect`` command in one process: check, load the model, detect, write; the summary."""
+    job = detect_job(config)
+    return run_detect(job, build_predictor(config.model_config()), reporter)
 
 
 def mask_file_name(stem: str, index: int, class_name: str) -> str:
@@ -38,9 +82,16 @@ def mask_file_name(stem: str, index: int, class_name: str) -> str:
 
 
 def _save_masks(folder: Path, stem: str, det: Detections) -> None:
+    """One black/white PNG per instance (0 / 255, RGB)."""
     for i in range(len(det)):
         name = mask_file_name(stem, i, det.names[i])
         write_image(folder / name, np.repeat((det.masks[i] * 255).astype(np.uint8)[:, :, None], 3, axis=2))
+
+
+def _save_soft_masks(folder: Path, stem: str, det: Detections) -> None:
+    """One 8-bit grayscale PNG per instance: ``round(255 * p)`` of its (refined) probability ``p``."""
+    for i in range(len(det)):
+        write_gray_png(folder / mask_file_name(stem, i, det.names[i]), alpha_to_uint8(det.soft_masks[i]))
 
 
 def prepare_output(job: DetectJob) -> dict[Path, str]:
@@ -84,15 +135,18 @@ def detect_pictures(job: DetectJob, paths: Sequence[Path], names: dict[Path, str
     """Detect in ``paths`` (all or a share of ``job.inputs``) and write their overlays (``names``: the
     output file name of every input) and masks; ``warn`` is told of each skipped picture."""
     failures, results, per_image = ReadFailures(), [], []
+    predict = picture_predict(predictor, job.refine)
     with reporter.progress() as bar:
         task = bar.add_task("detect", total=len(paths), rate="")
         for batch in read_batches(paths, predictor.batch_size, failures, warn,
                                   lambda im: predictor.input_problem(im.height, im.width)):
-            for image, det in zip(batch, predictor([im.rgb for im in batch]), strict=True):
+            for image, det in zip(batch, predict([im.rgb for im in batch]), strict=True):
                 out_path = job.out / names[image.path]
                 write_image(out_path, draw_detections(image.rgb, det), format=image.format)
                 if job.save_masks:
                     _save_masks(ensure_dir(job.out / "masks"), out_path.stem, det)
+                if job.soft_masks:
+                    _save_soft_masks(ensure_dir(job.out / "soft-masks"), out_path.stem, det)
                 fields = {"file_name": str(image.path), "width": image.width, "height": image.height}
                 results.extend(coco_results(det, len(per_image) + 1, image_fields=fields, rounded=True))
                 per_image.append({"file": str(image.path), "output": str(out_path), "instances": len(det),
@@ -103,6 +157,7 @@ def detect_pictures(job: DetectJob, paths: Sequence[Path], names: dict[Path, str
 
 def detect_summary(job: DetectJob, part: DetectedPictures) -> dict[str, Any]:
     """The ``--json`` summary of a run whose pictures, results and skipped inputs are ``part``."""
-    return {"out": str(job.out), "detections_json": str(job.out / "detections.json"), "images": part.images,
+    return {"out": str(job.out), "detections_json": str(job.out / "detections.json"), "refine": job.refine,
+            "images": part.images,
             "instances": len(part.results), "failed": [str(p) for p, _ in part.failed],
             "errors": [m for _, m in part.failed]}

@@ -13,12 +13,14 @@ from typing import Any, TypeVar
 
 from ..console import Reporter
 from ..device import resolve_device
-from ..distributed import DistInfo, all_gather_objects, local_device, main_first
+from ..distributed import DistInfo, all_gather_objects, exit_together, local_device, main_first, process_group
 from ..predict import PredictConfig, build_predictor
-from .batches import output_names
+from .batches import output_names, raise_for_failures
 from .detect import (
+    DetectConfig,
     DetectedPictures,
     DetectJob,
+    detect_job,
     detect_pictures,
     detect_summary,
     prepare_output,
@@ -76,3 +78,15 @@ def run_detect_on_ranks(prepare: Callable[[], DetectJob], config: PredictConfig,
     return detect_summary(job, merged) | {"world_size": info.world_size,
                                           "images_per_rank": [len(p.images) for p in parts]}
 
+
+
+def run_detect_job_on_ranks(config: DetectConfig, reporter: Reporter, show: Callable[[dict[str, Any]], None]) -> None:
+    """The whole ``detect`` command as one rank of torchrun's group: rank 0 checks, every rank detects in
+    its share, rank 0 ``show``s the summary; then every rank ends alike (exit 2 when a picture was
+    skipped, as a single run)."""
+    with process_group(config.predict.device) as info:
+        summary = run_detect_on_ranks(lambda: detect_job(config), config.model_config(), reporter, info)
+        if info.is_main:
+            show(summary)
+        exit_together(info, lambda: raise_for_failures(summary["failed"], summary["errors"],
+                                                       len(summary["images"]) + len(summary["failed"])))

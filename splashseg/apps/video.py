@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from ..console import Reporter
+from ..errors import InputError
 from ..fsutil import check_output_files, weights_file
-from ..predict import PredictConfig, Predictor, build_predictor
-from ..render import SplashStyle, build_compositor
+from ..predict import PredictConfig, Predictor, build_predictor, refining
+from ..render import SplashStyle, build_compositor, build_refiner
+from ..render.effects import CUTOUT
 from ..video.instance_store import InstanceStore
 from ..video.keep import check_keep, parse_keep
 from ..video.pipeline import PipelineOptions, Predict, VideoReport, check_video_job, process_video, scan_video
@@ -32,7 +34,7 @@ from ..video.smoothing import DEFAULT_WEIGHT, MaskSmoother
 from ..video.tracks_json import check_tracks_target, write_tracks_json
 from ..video.transfer import quarter_turns
 from ..video.writer import EncoderSettings
-from .splash import SplashOptions, load_style
+from .splash import SplashOptions, check_cutout_options, load_style
 from .video_tracking import FrameTracker, TrackingOptions, choose_tracks, draw_tracks, replay_predict, tracked_keep
 
 RENDERS = ("splash", "overlay")
@@ -45,7 +47,9 @@ class VideoConfig:
     target: the output file (the CLI resolves ``--out`` with :func:`video_target`). render: ``splash``
     or ``overlay``. stride: the model runs on every Nth frame (tracking carries objects in between).
     smooth: temporal smoothing of the keep-mask (EMA with ``smooth_weight``, see
-    :mod:`splashseg.video.smoothing`).
+    :mod:`splashseg.video.smoothing`). refine: refine the model's masks against their frames (splash only;
+    ``predict.soft_masks`` must be set). ``splash.effect`` ``cutout`` needs ``encoder.alpha`` (see
+    :func:`needs_alpha`).
     """
 
     source: Path
@@ -59,13 +63,19 @@ class VideoConfig:
     smooth: bool = False
     smooth_weight: float = DEFAULT_WEIGHT
     force: bool = False
+    refine: bool = False
 
 
-def video_target(source: Path, out: str | Path | None, render: str) -> Path:
+def needs_alpha(render: str, effect: str) -> bool:
+    """Whether the output video keeps an alpha channel: a splash with the cutout effect."""
+    return render == "splash" and effect == CUTOUT
+
+
+def video_target(source: Path, out: str | Path | None, render: str, alpha: bool = False) -> Path:
     """Where ``source`` rendered with ``render`` goes: no ``out``: ``clip.mov`` -> ``clip-splash.mp4``
-    beside it; an ``out`` that is an existing folder, ends with a slash or has no suffix: inside it;
-    anything else: ``out`` itself."""
-    name = f"{source.stem}-{render}.mp4"
+    beside it (``clip-splash.webm`` with ``alpha``); an ``out`` that is an existing folder, ends with a
+    slash or has no suffix: inside it; anything else: ``out`` itself."""
+    name = f"{source.stem}-{render}{'.webm' if alpha else '.mp4'}"
     if out is None or str(out) == "":
         return source.with_name(name)
     path = Path(out)
@@ -96,6 +106,15 @@ def frames_device(config: VideoConfig, predictor: Predictor) -> Any:
 
 def check_video_config(config: VideoConfig) -> None:
     """Everything the job would refuse, before a model is loaded: :class:`InputError`."""
+    if config.render == "overlay" and config.refine:
+        raise InputError("--refine applies to --render splash (the overlay draws the model's own masks)")
+    if config.render == "overlay" and config.splash.effect == CUTOUT:
+        raise InputError("--effect cutout needs --render splash (the overlay has no transparency)")
+    if config.splash.effect == CUTOUT:
+        check_cutout_options(config.splash)
+    if needs_alpha(config.render, config.splash.effect) != config.encoder.alpha:
+        raise InputError(f"--effect {config.splash.effect}: the encoder's alpha setting must be "
+                         f"{needs_alpha(config.render, config.splash.effect)} (see needs_alpha)")
     check_video_job(config.source, config.target, config.encoder.codec, config.force, alpha=config.encoder.alpha)
     check_output_files([config.target], [config.splash.background, weights_file(config.predict.weights)],
                        config.force)
@@ -123,6 +142,8 @@ def run_video(config: VideoConfig, predictor: Predictor, style: SplashStyle, rep
     store = InstanceStore()
     first = FrameTracker(config.tracking, policy, store)
     predict = host_predict(predictor) if device is None else device_predict(predictor)
+    if config.refine:  # on the frames' backend: the GPU when frames live there
+        predict = refining(predict, build_refiner(device), predictor.mask_threshold)
     with _progress(reporter, f"track {config.source.name}") as progress:
         frames, model_frames = scan_video(config.source, predict, first, options=options, progress=progress)
     if config.tracking.tracks is not None:

@@ -147,7 +147,8 @@ def splash_style_options(func: F) -> F:
     """``--effect --background --feather --invert --blur-sigma --color`` (shared with ``video``)."""
     options = [
         click.option("--effect", type=click.Choice(EFFECTS), default=SplashOptions.effect, show_default=True,
-                     help="What happens outside the kept objects."),
+                     help="What happens outside the kept objects; cutout makes it transparent (an RGBA PNG, "
+                          "also for a .jpg input; a video .webm or .mov)."),
         click.option("--background", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
                      help="Picture behind the objects for --effect image."),
         click.option("--feather", type=FiniteFloatRange(0, 500), default=SplashOptions.feather, show_default=True,
@@ -164,11 +165,20 @@ def splash_style_options(func: F) -> F:
     return func
 
 
+def refine_option(func: F) -> F:
+    """``--refine`` (detect, splash, video, evaluate)."""
+    return click.option("--refine", is_flag=True,
+                        help="Sharpen each mask's edge along the picture's edges (a guided filter on the model's "
+                             "mask probabilities, near the edge only).")(func)
+
+
 def predict_config(model_name, weights, device, min_size, max_size, conf, classes, batch_size,  # noqa: ANN001, ANN201
-                   agnostic_nms=False):
-    """The model options of detect, splash and video -> :class:`splashseg.predict.PredictConfig`."""
+                   agnostic_nms=False, soft_masks=False):
+    """The model options of detect, splash and video -> :class:`splashseg.predict.PredictConfig`.
+    soft_masks: keep the mask probabilities (for ``--refine``, ``--soft-masks``)."""
     from ..predict import PredictConfig
 
     names = split_names(classes) if isinstance(classes, str) or classes is None else list(classes)
     return PredictConfig(model_name=model_name, weights=weights, device=device, conf=conf, classes=names,
-                         batch_size=batch_size, min_size=min_size, max_size=max_size, agnostic_nms=agnostic_nms)
+                         batch_size=batch_size, min_size=min_size, max_size=max_size, agnostic_nms=agnostic_nms,
+                         soft_masks=soft_masks)

@@ -9,7 +9,7 @@ from ..train.config import LR_PER_IMAGE, WEIGHT_DECAY, TrainConfig
 from ..train.evaluate import EvaluateConfig
 from ..train.optim import FREEZE, OPTIMIZERS, SCHEDULES
 from ..train.resume import RUNS_DIR
-from .options import FiniteFloatRange, common_options, model_options, output_options, reporter
+from .options import FiniteFloatRange, common_options, model_options, output_options, refine_option, reporter
 
 # CLI parameter name -> TrainConfig field (the rest have the same name; the others are not config).
 FIELD_OF_PARAM = {"model_name": "model"}
@@ -149,13 +149,18 @@ def train(ctx: click.Context, json_mode: bool, quiet: bool, **_options: object) 
               help="Images per forward pass.")
 @click.option("--workers", type=click.IntRange(0), default=EvaluateConfig.workers, show_default=True,
               help="Data-loading processes.")
+@refine_option
 @common_options
 def evaluate(json_mode: bool, quiet: bool, **options: object) -> None:
     """COCO bbox and segm AP (AP50, AP75, small/medium/large, per class) of a checkpoint on a split.
 
+    Also the masks' boundary IoU (mean over the objects found, band 2% of the diagonal). With --refine
+    the masks are refined first and scored beside the plain ones (one forward pass).
+
     \b
     Example:
         splashseg evaluate --dataset balloons --weights runs/balloon/checkpoints/best.pt
+        splashseg evaluate --dataset balloons --weights runs/balloon/checkpoints/best.pt --refine --json
     """
     from ..train import evaluate_weights
     from .train_tables import metrics_table, per_class_table

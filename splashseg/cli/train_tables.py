@@ -12,14 +12,21 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
+COLUMN_NAMES = {"segm": "segm (refined)", "segm_plain": "segm (plain)"}  # names when --refine
+
+
 def metrics_table(result: EvalResult, title: str) -> Table:
-    """Rows AP, AP50, AP75, APs, APm, APl; columns bbox and segm."""
+    """Rows AP, AP50, AP75, APs, APm, APl and, when measured, the masks' boundary IoU; columns bbox, segm
+    (and with --refine segm of the plain masks)."""
     table = Table(title=title)
     table.add_column("metric")
     for iou_type in result.metrics:
-        table.add_column(iou_type, justify="right")
+        table.add_column(COLUMN_NAMES.get(iou_type, iou_type) if result.refined else iou_type, justify="right")
     for name in METRICS:
         table.add_row(name, *(_fmt(values[name]) for values in result.metrics.values()))
+    if result.boundary:
+        table.add_row("boundary IoU", *(_fmt(result.boundary.get(kind, {}).get("boundary_iou"))
+                                        for kind in result.metrics))
     return table
 
 

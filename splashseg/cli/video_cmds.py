@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from ..apps.splash import SplashOptions
-from ..apps.video import RENDERS, VideoConfig, run_video_job, video_target
+from ..apps.video import RENDERS, VideoConfig, needs_alpha, run_video_job, video_target
 from ..apps.video_tracking import PROPAGATIONS, TrackingOptions
 from ..video.pipeline import VideoReport
 from ..video.writer import DEFAULT_CODEC, ENCODERS, X264_PRESETS, EncoderSettings
@@ -19,6 +19,7 @@ from .options import (
     parse_color,
     predict_config,
     prediction_options,
+    refine_option,
     reporter,
     splash_style_options,
 )
@@ -64,16 +65,17 @@ def video_config(file: Path, *, out: str | Path | None, render: str, effect: str
                  keep: str, hold: int, min_hits: int, tracks_file: Path | None, smooth: bool, crf: int,
                  preset: str, codec: str, model_name: str | None, weights: str, device: str,
                  min_size: int | None, max_size: int | None, conf: float, classes: str | None, batch_size: int,
-                 agnostic_nms: bool, force: bool, **_: Any) -> VideoConfig:
+                 agnostic_nms: bool, force: bool, refine: bool = False, **_: Any) -> VideoConfig:
     """The click parameters of ``video`` (or ``splash --video``) -> a :class:`VideoConfig`."""
-    source = Path(file)
+    source, alpha = Path(file), needs_alpha(render, effect)
     return VideoConfig(
-        source=source, target=video_target(source, out, render), render=render,
+        source=source, target=video_target(source, out, render, alpha), render=render,
         splash=SplashOptions(effect, background, feather, invert, blur_sigma, parse_color(color)),
         predict=predict_config(model_name, weights, device, min_size, max_size, conf, classes, batch_size,
-                               agnostic_nms),
+                               agnostic_nms, soft_masks=refine),
         tracking=TrackingOptions(keep=keep, hold=hold, min_hits=min_hits, propagate=propagate, tracks=tracks_file),
-        encoder=EncoderSettings(codec, crf, preset), stride=stride, smooth=smooth, force=force)
+        encoder=EncoderSettings(codec, crf, preset, alpha=alpha), stride=stride, smooth=smooth, force=force,
+        refine=refine)
 
 
 def report_video(report: VideoReport, report_to: Any) -> None:
@@ -110,10 +112,11 @@ def run_video_command(file: Path, *, json_mode: bool = False, quiet: bool = Fals
               help="Colour splash, or detect's overlay (masks, boxes, names and track ids).")
 @video_encoding_options
 @splash_style_options
+@refine_option
 @model_options()
 @prediction_options
-@output_options("Output video (.mp4, .mkv or .mov) or a folder for FILE-RENDER.mp4 "
-                "[default: FILE-RENDER.mp4 beside FILE].")
+@output_options("Output video (.mp4, .mkv or .mov; with --effect cutout .webm or .mov) or a folder for "
+                "FILE-RENDER.mp4 [default: FILE-RENDER.mp4 beside FILE; FILE-splash.webm for --effect cutout].")
 def video(file: Path, **options: Any) -> None:
     """Colour splash (or detection overlay) on every frame of a video, objects tracked over time.
 
@@ -122,11 +125,14 @@ def video(file: Path, **options: Any) -> None:
     optical flow), keeps the tracks --keep chose in colour, and writes H.264 (yuv420p) with each frame's
     own timestamp, the rotation metadata, and every audio stream copied unchanged (re-encoded to AAC
     only when the container cannot hold it). The clip is read twice (track, then render); the model runs
-    once. The output appears only when complete.
+    once. The output appears only when complete. --effect cutout writes a video with transparency
+    instead: VP9 with alpha in .webm (browsers) or ProRes 4444 in .mov (editors), chosen by --out's
+    suffix. --refine sharpens the masks' edges on the model's frames.
 
     \b
     Examples:
         splashseg video clip.mp4 --classes person --keep largest --out one-person.mp4
+        splashseg video clip.mp4 --effect cutout --refine --out clip-cutout.webm
         splashseg video clip.mp4 --stride 5 --render overlay --tracks tracks.json --out tracked.mp4
     """
     run_video_command(file, **options)

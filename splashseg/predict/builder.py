@@ -15,6 +15,8 @@ class PredictConfig:
 
     classes: class names to keep (``None``: all). min_size/max_size ``None``: the model's or checkpoint's.
     agnostic_nms: suppress overlapping detections across classes (torchvision's NMS is per class).
+    soft_masks: keep each instance's mask probabilities (``Detections.soft_masks``), for ``--refine``
+    and ``--soft-masks``.
     """
 
     model_name: str | None = None
@@ -27,6 +29,7 @@ class PredictConfig:
     max_size: int | None = None
     amp: bool = True
     agnostic_nms: bool = False
+    soft_masks: bool = False
 
 
 def build_predictor(config: PredictConfig) -> Predictor:
@@ -35,4 +38,5 @@ def build_predictor(config: PredictConfig) -> Predictor:
     loaded = load_model(config.model_name, config.weights, min_size=config.min_size, max_size=config.max_size)
     class_ids = class_ids_for(config.classes, loaded.class_names)
     return Predictor(loaded.model, loaded.class_names, device=device, conf=config.conf, class_ids=class_ids,
-                     batch_size=config.batch_size, amp=config.amp, agnostic_nms=config.agnostic_nms)
+                     batch_size=config.batch_size, amp=config.amp, agnostic_nms=config.agnostic_nms,
+                     soft_masks=config.soft_masks)

@@ -3,6 +3,8 @@
 A job asks :func:`build_compositor` once, with its :class:`~.style.SplashStyle` and device, and from then
 on passes frames and masks of that backend only: ``np.ndarray`` for :class:`HostCompositor`,
 ``torch.Tensor`` on the device for :class:`DeviceCompositor`. Nothing below checks array types at run time.
+``splash`` draws the style's effect: a backdrop effect gives RGB ``[H, W, 3]``, ``cutout`` RGBA
+``[H, W, 4]`` (:attr:`SplashStyle.rgba`); the function is picked once, when the compositor is made.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from .effects import cover_resize
+from .cutout import cutout_rgba
+from .effects import CUTOUT, cover_resize
 from .splash import color_splash
 from .style import SplashStyle
 
@@ -28,7 +31,8 @@ class Compositor(Protocol):
     style: SplashStyle
 
     def splash(self, image_rgb: Frame, keep_mask: Frame) -> Frame:
-        """The frame with ``style`` applied outside ``keep_mask``."""
+        """The frame with ``style`` applied outside ``keep_mask``: RGB ``uint8 [H, W, 3]``, or RGBA
+        ``[H, W, 4]`` for the cutout."""
 
     def as_alpha(self, keep_mask: Frame) -> Frame:
         """``float32 [H, W]`` alpha in ``[0, 1]`` of the same backend."""
@@ -43,12 +47,18 @@ class HostCompositor:
     def __init__(self, style: SplashStyle) -> None:
         self.style = style
         self._fitted: dict[tuple[int, int], np.ndarray] = {}
+        self.splash = {CUTOUT: self._cutout}.get(style.effect, self._splash)
 
-    def splash(self, image_rgb: np.ndarray, keep_mask: np.ndarray) -> np.ndarray:
+    def _splash(self, image_rgb: np.ndarray, keep_mask: np.ndarray) -> np.ndarray:
+        """RGB ``uint8 [H, W, 3]``: the backdrop effect outside ``keep_mask``."""
         style = self.style
         return color_splash(image_rgb, keep_mask, effect=style.effect, background=self._background(image_rgb),
                             feather=style.feather, invert=style.invert, blur_sigma=style.blur_sigma,
                             color=style.color)
+
+    def _cutout(self, image_rgb: np.ndarray, keep_mask: np.ndarray) -> np.ndarray:
+        """RGBA ``uint8 [H, W, 4]``: alpha from the (feathered, with ``invert``: inverted) keep-mask."""
+        return cutout_rgba(image_rgb, keep_mask, invert=self.style.invert, feather=self.style.feather)
 
     def as_alpha(self, keep_mask: np.ndarray) -> np.ndarray:
         """``float32 [H, W]`` in ``[0, 1]``."""
@@ -76,14 +86,22 @@ class DeviceCompositor:
         self.style = style
         self.device = torch.device(device)
         self._fitted: dict[tuple[int, int], torch.Tensor] = {}
+        self.splash = {CUTOUT: self._cutout}.get(style.effect, self._splash)
 
-    def splash(self, image_rgb: torch.Tensor, keep_mask: torch.Tensor) -> torch.Tensor:
+    def _splash(self, image_rgb: torch.Tensor, keep_mask: torch.Tensor) -> torch.Tensor:
+        """RGB ``uint8 [H, W, 3]`` on the device: the backdrop effect outside ``keep_mask``."""
         from .splash_torch import color_splash_torch
 
         style = self.style
         return color_splash_torch(image_rgb, keep_mask, effect=style.effect,
                                   background=self._background(image_rgb), feather=style.feather,
                                   invert=style.invert, blur_sigma=style.blur_sigma, color=style.color)
+
+    def _cutout(self, image_rgb: torch.Tensor, keep_mask: torch.Tensor) -> torch.Tensor:
+        """RGBA ``uint8 [H, W, 4]`` on the device (:func:`.cutout_torch.cutout_rgba_torch`)."""
+        from .cutout_torch import cutout_rgba_torch
+
+        return cutout_rgba_torch(image_rgb, keep_mask, invert=self.style.invert, feather=self.style.feather)
 
     def as_alpha(self, keep_mask: torch.Tensor) -> torch.Tensor:
         """``float32 [H, W]`` in ``[0, 1]`` on the device."""

@@ -3,13 +3,13 @@
 Output is RGBA ``uint8 [H, W, 4]`` with *straight* (not premultiplied) alpha, the PNG convention: RGB is
 the picture's colour, alpha says how much of it shows (0 transparent, 255 opaque). Where alpha is 0
 the RGB is set to black, so what was cut away (with ``invert``: the objects) does not stay hidden in
-the file. NumPy/OpenCV here; torch tensors go to :mod:`.cutout_torch` (same result, any device).
+the file. NumPy/OpenCV here; :mod:`.cutout_torch` is the twin for torch tensors (same result, any
+device); a job picks one through its compositor (:mod:`.compositor`), nothing here looks at types.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
@@ -41,11 +41,12 @@ def alpha_to_uint8(alpha: np.ndarray) -> np.ndarray:
     return np.rint(alpha.astype(np.float32) * np.float32(255)).astype(np.uint8)
 
 
-def cutout_rgba(image_rgb: Any, keep_alpha: Any, *, invert: bool = False, feather: float = 0.0) -> Any:
+def cutout_rgba(image_rgb: np.ndarray, keep_alpha: np.ndarray, *, invert: bool = False,
+                feather: float = 0.0) -> np.ndarray:
     """RGBA ``uint8 [H, W, 4]``: ``image_rgb`` with alpha from ``keep_alpha``.
 
     Args:
-        image_rgb: RGB ``uint8 [H, W, 3]``, NumPy (or a torch tensor: then a tensor on its device).
+        image_rgb: RGB ``uint8 [H, W, 3]`` NumPy array (torch: :func:`.cutout_torch.cutout_rgba_torch`).
         keep_alpha: ``bool [H, W]`` (hard edges) or ``float [H, W]`` in ``[0, 1]`` (1 = keep), e.g. the
             union of refined soft masks.
         invert: keep everything *but* the mask (the world without the objects).
@@ -56,11 +57,7 @@ def cutout_rgba(image_rgb: Any, keep_alpha: Any, *, invert: bool = False, feathe
         RGB as in the picture where alpha > 0, black where it is 0.
     """
     check_feather(feather)
-    if not isinstance(image_rgb, np.ndarray):
-        from .cutout_torch import cutout_rgba_torch
-
-        return cutout_rgba_torch(image_rgb, keep_alpha, invert=invert, feather=feather)
-    keep_alpha = np.asarray(keep_alpha)
+    image_rgb, keep_alpha = np.asarray(image_rgb), np.asarray(keep_alpha)
     if image_rgb.dtype != np.uint8 or image_rgb.ndim != 3 or image_rgb.shape[2] != 3:
         raise ValueError(f"cutout: the picture must be RGB uint8 [H, W, 3], got {image_rgb.dtype} "
                          f"{list(image_rgb.shape)}")

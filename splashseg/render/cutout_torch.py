@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from .cutout import check_alpha_range
+from .cutout import check_alpha_range, check_feather
 from .splash_torch import gaussian_blur
 
 
@@ -12,6 +12,7 @@ def cutout_rgba_torch(image_rgb: torch.Tensor, keep_alpha: torch.Tensor, *, inve
                       feather: float = 0.0) -> torch.Tensor:
     """RGB ``uint8 [H, W, 3]`` and keep mask ``bool`` or ``float [H, W]`` in ``[0, 1]`` -> RGBA ``uint8
     [H, W, 4]`` on the same device, straight alpha, black RGB where alpha is 0 (see :mod:`.cutout`)."""
+    check_feather(feather)
     keep_alpha = torch.as_tensor(keep_alpha, device=image_rgb.device)
     if image_rgb.dtype != torch.uint8 or image_rgb.ndim != 3 or image_rgb.shape[2] != 3:
         raise ValueError(f"cutout: the picture must be RGB uint8 [H, W, 3], got {image_rgb.dtype} "

@@ -1,5 +1,9 @@
 """What both compositors share: the effect names, the default blur strength, fitting a background.
 
+Effects are of two kinds: a *backdrop* (:data:`BACKDROP_EFFECTS`) replaces the pixels outside the kept
+objects and the result is RGB; :data:`CUTOUT` keeps the picture and makes those pixels transparent, and
+the result is RGBA (:mod:`.cutout`).
+
 The NumPy compositor (:mod:`.splash`) and the torch one (:mod:`.splash_torch`) both import this module
 and nothing of each other.
 """
@@ -9,7 +13,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-EFFECTS = ("gray", "blur", "solid", "image")
+BACKDROP_EFFECTS = ("gray", "blur", "solid", "image")  # RGB out: the splash (:mod:`.splash`)
+CUTOUT = "cutout"  # RGBA out: alpha from the keep-mask (:mod:`.cutout`)
+EFFECTS = (*BACKDROP_EFFECTS, CUTOUT)
 BLUR_SHARE = 0.02  # default blur sigma: this share of the long side ...
 MIN_BLUR_SIGMA = 3.0  # ... and at least this many pixels
 BLUR_DOWNSCALE_ABOVE = 6.0  # sigmas above this blur a reduced copy: same look, a fraction of the work
@@ -19,6 +25,14 @@ def check_effect(effect: str) -> None:
     """``ValueError`` naming the choices when ``effect`` is not one of :data:`EFFECTS`."""
     if effect not in EFFECTS:
         raise ValueError(f"unknown effect {effect!r}; choose from {', '.join(EFFECTS)}")
+
+
+def check_backdrop_effect(effect: str) -> None:
+    """``ValueError`` unless ``effect`` is one of :data:`BACKDROP_EFFECTS` (what ``color_splash`` draws)."""
+    check_effect(effect)
+    if effect not in BACKDROP_EFFECTS:
+        raise ValueError(f"effect {effect!r} makes an RGBA picture, not a splash: use render.cutout "
+                         "(or a compositor, which picks it)")
 
 
 def default_blur_sigma(height: int, width: int) -> float:

@@ -22,8 +22,9 @@ radii gain a little more on average but make some edges worse. The guide is the 
 edges between colours of equal brightness, and on those pictures it was better than the luma guide
 (``guide="gray"``, BT.601) in every setting tried, at about 1.5 times the cost.
 
-NumPy/OpenCV here; torch tensors (any device) go to :mod:`.refine_torch`, which gives the same result
-to within float rounding.
+NumPy/OpenCV here; :mod:`.refine_torch` is the twin for torch tensors (any device), with the same result
+to within float rounding. Nothing here looks at argument types: a job picks its backend once
+(:func:`.refiner.build_refiner`).
 """
 
 from __future__ import annotations
@@ -148,14 +149,14 @@ def refine_one(soft_mask: np.ndarray, image_rgb: np.ndarray, rows: tuple[int, in
     target[in_band] = blended[in_band]
 
 
-def refine_masks(image_rgb: Any, soft_masks: Any, *, radius: int | None = None, eps: float = EPS,
+def refine_masks(image_rgb: np.ndarray, soft_masks: np.ndarray, *, radius: int | None = None, eps: float = EPS,
                  band: int | None = None, guide: str = "color", subsample: int | None = None,
-                 inplace: bool = False) -> Any:
+                 inplace: bool = False) -> np.ndarray:
     """Refine each instance's soft mask against the picture (see the module docstring).
 
     Args:
-        image_rgb: RGB ``uint8 [H, W, 3]``: a NumPy array, or a torch tensor (then the work runs as torch
-            ops on its device and tensors come back; :func:`.refine_torch.refine_masks_torch`).
+        image_rgb: RGB ``uint8 [H, W, 3]`` NumPy array (torch tensors:
+            :func:`.refine_torch.refine_masks_torch`).
         soft_masks: ``float [N, H, W]`` mask probabilities in ``[0, 1]`` at the picture's size, one per
             instance, *before* thresholding (torchvision's ``masks[:, 0]``); bool masks are taken as 0/1.
         radius: guided-filter window radius in pixels (default: 0.75 grid cells of the instance, >= 2).
@@ -174,12 +175,7 @@ def refine_masks(image_rgb: Any, soft_masks: Any, *, radius: int | None = None, 
         ValueError: wrong shapes or dtypes, values outside ``[0, 1]`` or NaN, or bad settings.
     """
     check_settings(radius, eps, band, guide, subsample)
-    if not isinstance(image_rgb, np.ndarray):
-        from .refine_torch import refine_masks_torch
-
-        return refine_masks_torch(image_rgb, soft_masks, radius=radius, eps=eps, band=band, guide=guide,
-                                  subsample=subsample, inplace=inplace)
-    soft_masks = np.asarray(soft_masks)
+    image_rgb, soft_masks = np.asarray(image_rgb), np.asarray(soft_masks)
     _check_inputs(image_rgb, soft_masks)
     if inplace and soft_masks.dtype == np.float32 and soft_masks.flags.writeable:
         out = soft_masks
@@ -199,11 +195,12 @@ def refine_masks(image_rgb: Any, soft_masks: Any, *, radius: int | None = None, 
     return out
 
 
-def refine_mask(image_rgb: Any, soft_mask: Any, **settings: Any) -> Any:
-    """One instance: ``soft_mask`` ``float [H, W]`` in ``[0, 1]`` -> refined ``float32 [H, W]``.
+def refine_mask(image_rgb: np.ndarray, soft_mask: np.ndarray, **settings: Any) -> np.ndarray:
+    """One instance: ``soft_mask`` ``float [H, W]`` in ``[0, 1]`` -> refined ``float32 [H, W]`` (NumPy).
 
-    Same settings as :func:`refine_masks`; NumPy or torch like ``image_rgb``.
+    Same settings as :func:`refine_masks`.
     """
-    if soft_mask is None or getattr(soft_mask, "ndim", None) != 2:
-        raise ValueError(f"refine: a soft mask must be [H, W], got {list(getattr(soft_mask, 'shape', []))}")
+    soft_mask = np.asarray(soft_mask)
+    if soft_mask.ndim != 2:
+        raise ValueError(f"refine: a soft mask must be [H, W], got {list(soft_mask.shape)}")
     return refine_masks(image_rgb, soft_mask[None], **settings)[0]

@@ -87,3 +87,10 @@ def refine_masks_torch(image_rgb: torch.Tensor, soft_masks: torch.Tensor, *, rad
             _refine_one(out[index], image_rgb, rows, cols, radius=radius, eps=eps, band=band, guide=guide,
                         subsample=subsample)
     return out
+
+
+def refine_mask_torch(image_rgb: torch.Tensor, soft_mask: torch.Tensor, **settings: object) -> torch.Tensor:
+    """One instance: fp ``[H, W]`` soft mask in ``[0, 1]`` -> refined fp32 ``[H, W]`` on the picture's device."""
+    if soft_mask.ndim != 2:
+        raise ValueError(f"refine: a soft mask must be [H, W], got {list(soft_mask.shape)}")
+    return refine_masks_torch(image_rgb, soft_mask[None], **settings)[0]  # type: ignore[arg-type]

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-from .effects import BLUR_DOWNSCALE_ABOVE, EFFECTS, check_effect, cover_resize, default_blur_sigma
+from .effects import BLUR_DOWNSCALE_ABOVE, EFFECTS, check_backdrop_effect, cover_resize, default_blur_sigma
 
 __all__ = ["EFFECTS", "BACKDROPS", "color_splash", "feather_alpha"]
 
@@ -82,7 +82,7 @@ def color_splash(image_rgb: np.ndarray, keep_mask: np.ndarray, *, effect: str = 
         image_rgb: RGB ``uint8 [H, W, 3]`` NumPy array (for torch tensors see
             :func:`splashseg.render.splash_torch.color_splash_torch`).
         keep_mask: ``bool [H, W]`` (hard edges) or ``float [H, W]`` alpha in ``[0, 1]`` (1 = keep colour).
-        effect: one of :data:`EFFECTS`.
+        effect: one of :data:`.effects.BACKDROP_EFFECTS` (``cutout``: :mod:`.cutout`).
         background: RGB ``uint8 [h, w, 3]`` picture for ``effect="image"`` (any size: scaled to cover).
         feather: soft-edge width in pixels (0: hard edges).
         invert: apply the effect to the kept pixels instead (gray objects on a colour background).
@@ -92,7 +92,7 @@ def color_splash(image_rgb: np.ndarray, keep_mask: np.ndarray, *, effect: str = 
     Returns:
         RGB ``uint8 [H, W, 3]`` NumPy array; the input is not modified.
     """
-    check_effect(effect)
+    check_backdrop_effect(effect)
     image_rgb = np.ascontiguousarray(image_rgb)
     if keep_mask.shape != image_rgb.shape[:2]:
         raise ValueError(f"mask shape {keep_mask.shape} does not match image shape {image_rgb.shape[:2]}")

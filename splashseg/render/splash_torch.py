@@ -13,7 +13,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from .effects import BLUR_DOWNSCALE_ABOVE, check_effect, default_blur_sigma
+from .effects import BLUR_DOWNSCALE_ABOVE, check_backdrop_effect, default_blur_sigma
 
 # OpenCV's RGB2GRAY for 8-bit images: Y = (9798 R + 19235 G + 3735 B + 2^14) >> 15
 _LUMA = (9798, 19235, 3735)
@@ -99,7 +99,7 @@ def color_splash_torch(image_rgb: torch.Tensor, keep_mask: torch.Tensor, *, effe
     keep_mask: ``bool [H, W]`` or ``float [H, W]`` alpha in ``[0, 1]`` (moved to the image's device).
     background: RGB ``uint8 [H, W, 3]`` tensor already fitted to the frame (``effect="image"``).
     """
-    check_effect(effect)
+    check_backdrop_effect(effect)
     keep_mask = keep_mask.to(image_rgb.device)
     if keep_mask.shape != image_rgb.shape[:2]:
         raise ValueError(f"mask shape {tuple(keep_mask.shape)} does not match image shape {tuple(image_rgb.shape[:2])}")

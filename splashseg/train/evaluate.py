@@ -7,6 +7,9 @@ A detection is a dict in COCO results form (:func:`splashseg.predict.coco_result
 
 Metric names: ``AP`` (IoU .50:.95), ``AP50``, ``AP75``, ``APs``, ``APm``, ``APl`` (area < 32², < 96²,
 larger) in ``[0, 1]``; ``None`` where the ground truth has nothing to measure (pycocotools' ``-1``).
+``evaluate`` also reports the mean boundary IoU of the masks (:mod:`splashseg.metrics.boundary_eval`).
+With ``refine`` the masks are refined against the picture (``--refine``): ``segm`` scores the refined
+masks and ``segm_plain`` the model's own, from the same forward pass.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ from torch.utils.data import DataLoader, Subset
 from ..data.torch_dataset import CocoInstances, collate
 from ..distributed import all_gather_objects, broadcast_object
 from ..errors import InputError
+from ..metrics import mean_boundary_iou
 from ..models.loading import BACKGROUND
-from ..predict import Predictor, coco_results
+from ..predict import Predictor, coco_results, refine_step
+from ..predict.coco_results import masks_to_rles
 
 IOU_TYPES = ("bbox", "segm")
 METRICS = ("AP", "AP50", "AP75", "APs", "APm", "APl")  # the first six of COCOeval.stats
@@ -34,13 +39,20 @@ METRICS = ("AP", "AP50", "AP75", "APs", "APm", "APl")  # the first six of COCOev
 
 @dataclass
 class EvalResult:
-    """``metrics[iou_type][name]`` and ``per_class[iou_type][class name]`` (AP at IoU .50:.95)."""
+    """``metrics[iou_type][name]`` and ``per_class[iou_type][class name]`` (AP at IoU .50:.95).
+
+    iou_type: ``bbox``, ``segm`` and, when ``refined``, ``segm_plain`` (the masks before refinement).
+    boundary: per mask kind (``segm``, ``segm_plain``) the :class:`~splashseg.metrics.BoundaryScore` as
+    JSON (``boundary_iou`` in ``[0, 1]`` or None, ``matched``, ``instances``); empty when not measured.
+    """
 
     metrics: dict[str, dict[str, float | None]]
     per_class: dict[str, dict[str, float | None]]
     images: int = 0
     detections: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    boundary: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refined: bool = False
 
     def flat(self) -> dict[str, float | None]:
         """``{"bbox_AP": ..., "segm_AP50": ..., ...}`` for ``metrics.jsonl``."""
@@ -52,8 +64,10 @@ class EvalResult:
         return {
             "images": self.images,
             "detections": self.detections,
+            "refined": self.refined,
             "metrics": self.metrics,
             "per_class": self.per_class,
+            "boundary": self.boundary,
         }
 
 
@@ -102,7 +116,8 @@ def _per_class_ap(evaluator: COCOeval) -> list[float | None]:
     return values
 
 
-def coco_evaluate(gt: dict[str, Any], detections: list[dict[str, Any]]) -> EvalResult:
+def coco_evaluate(gt: dict[str, Any], detections: list[dict[str, Any]],
+                  iou_types: tuple[str, ...] = IOU_TYPES) -> EvalResult:
     """Score ``detections`` against the COCO ground truth ``gt`` (a COCO instances dict).
 
     The ground truth itself as detections (score 1) gives AP 1.0; no detections give 0.
@@ -111,7 +126,7 @@ def coco_evaluate(gt: dict[str, Any], detections: list[dict[str, Any]]) -> EvalR
     names = {c["id"]: c["name"] for c in gt["categories"]}
     metrics: dict[str, dict[str, float | None]] = {}
     per_class: dict[str, dict[str, float | None]] = {}
-    for iou_type in IOU_TYPES:
+    for iou_type in iou_types:
         dt_api = _coco_api(_results_for(detections, iou_type, gt))
         evaluator = COCOeval(gt_api, dt_api, iouType=iou_type)
         with contextlib.redirect_stdout(io.StringIO()):
@@ -127,6 +142,22 @@ def coco_evaluate(gt: dict[str, Any], detections: list[dict[str, Any]]) -> EvalR
     return EvalResult(metrics, per_class, images=len(gt["images"]), detections=len(detections))
 
 
+def score_detections(gt: dict[str, Any], detections: list[dict[str, Any]], *, refined: bool = False,
+                     boundary: bool = False) -> EvalResult:
+    """:func:`coco_evaluate`, plus with ``refined`` the ``plain_segmentation`` of every detection scored as
+    ``segm_plain``, and with ``boundary`` the mean boundary IoU of each mask kind."""
+    result = coco_evaluate(gt, detections)
+    result.refined = refined
+    kinds = {"segm": detections}
+    if refined:
+        kinds["segm_plain"] = [{**d, "segmentation": d["plain_segmentation"]} for d in detections]
+        plain = coco_evaluate(gt, kinds["segm_plain"], iou_types=("segm",))
+        result.metrics["segm_plain"], result.per_class["segm_plain"] = plain.metrics["segm"], plain.per_class["segm"]
+    if boundary:
+        result.boundary = {kind: mean_boundary_iou(gt, dets).to_json() for kind, dets in kinds.items()}
+    return result
+
+
 @torch.inference_mode()
 def predict_dataset(
     model: torch.nn.Module,
@@ -137,23 +168,32 @@ def predict_dataset(
     workers: int = 0,
     amp: bool = False,
     indices: list[int] | None = None,
+    refine: bool = False,
 ) -> list[dict[str, Any]]:
     """Run ``model`` over ``dataset`` (RGB images, uint8 or float in ``[0, 1]``) -> COCO detections.
 
     Inference goes through :class:`~splashseg.predict.Predictor` (mask threshold and all) with the
     model's own score threshold, so every detection the model reports is scored, as COCO AP wants.
+    refine: ``segmentation`` is the refined mask (on the model's device) and ``plain_segmentation`` the
+    model's own.
     """
     names = [BACKGROUND, *dataset.class_names]
     conf = float(model.roi_heads.score_thresh)
-    predictor = Predictor(model, names, device=device, conf=conf, batch_size=batch_size, amp=amp)
+    predictor = Predictor(model, names, device=device, conf=conf, batch_size=batch_size, amp=amp,
+                          soft_masks=refine)
+    step = refine_step(predictor) if refine else None
     subset = Subset(dataset, indices if indices is not None else range(len(dataset)))
     loader = DataLoader(subset, batch_size=batch_size, shuffle=False, num_workers=workers, collate_fn=collate)
     detections: list[dict[str, Any]] = []
     for images, targets in loader:
-        found = predictor.predict_tensors([img.as_subclass(torch.Tensor) for img in images])
-        for det, target in zip(found, targets, strict=True):
-            image_id = int(target["image_id"])
-            detections += coco_results(det.to_numpy(), image_id, category_of_label=dataset.category_of_label)
+        images = [img.as_subclass(torch.Tensor) for img in images]  # [3, H, W] float in [0, 1]
+        for det, image, target in zip(predictor.predict_tensors(images), images, targets, strict=True):
+            entries = coco_results(det.to_numpy(), int(target["image_id"]),
+                                   category_of_label=dataset.category_of_label)
+            if step is not None:
+                for entry, rle in zip(entries, masks_to_rles(step(det, image).masks), strict=True):
+                    entry["plain_segmentation"], entry["segmentation"] = entry["segmentation"], rle
+            detections += entries
     return detections
 
 
@@ -167,18 +207,22 @@ def evaluate_model(
     amp: bool = False,
     rank: int = 0,
     world_size: int = 1,
+    refine: bool = False,
+    boundary: bool = False,
 ) -> EvalResult:
-    """Predict on ``dataset`` and score against its ground truth.
+    """Predict on ``dataset`` and score against its ground truth (see :func:`score_detections` for
+    ``refine`` and ``boundary``).
 
     Data-parallel: each of ``world_size`` ranks predicts every ``world_size``-th image, rank 0 gathers
     and scores, and every rank returns rank 0's result.
     """
     indices = list(range(rank, len(dataset), world_size))
     detections = predict_dataset(
-        model, dataset, device, batch_size=batch_size, workers=workers, amp=amp, indices=indices
+        model, dataset, device, batch_size=batch_size, workers=workers, amp=amp, indices=indices, refine=refine
     )
     gathered = all_gather_objects(detections)
-    result = coco_evaluate(dataset.coco, [d for part in gathered for d in part]) if rank == 0 else None
+    result = score_detections(dataset.coco, [d for part in gathered for d in part], refined=refine,
+                              boundary=boundary) if rank == 0 else None
     return broadcast_object(result)
 
 
@@ -187,6 +231,7 @@ class EvaluateConfig:
     """What ``evaluate`` scores: the checkpoint ``weights`` on ``dataset``'s ``split``.
 
     device: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``; min_size/max_size/model_name ``None``: the checkpoint's.
+    refine: score masks refined against the picture (``segm``) beside the model's own (``segm_plain``).
     """
 
     dataset: str
@@ -198,10 +243,12 @@ class EvaluateConfig:
     min_size: int | None = None
     max_size: int | None = None
     model_name: str | None = None
+    refine: bool = False
 
 
 def evaluate_weights(config: EvaluateConfig) -> EvalResult:
-    """Load the checkpoint ``config.weights`` for the dataset's classes and evaluate it on ``config.split``.
+    """Load the checkpoint ``config.weights`` for the dataset's classes and evaluate it on ``config.split``:
+    COCO AP and the boundary IoU of the masks (of the refined masks too with ``config.refine``).
 
     ``result.extra`` holds the checkpoint's and the dataset's class names (the caller warns when they
     differ: classes are matched by position). Raises :class:`InputError` for ``coco``/``none`` weights or
@@ -220,7 +267,8 @@ def evaluate_weights(config: EvaluateConfig) -> EvalResult:
     loaded = load_model(config.model_name, config.weights, class_names=[BACKGROUND, *data.class_names],
                         min_size=config.min_size, max_size=config.max_size)
     model = loaded.model.to(device)
-    result = evaluate_model(model, data, device, batch_size=config.batch_size, workers=config.workers)
+    result = evaluate_model(model, data, device, batch_size=config.batch_size, workers=config.workers,
+                            refine=config.refine, boundary=True)
     result.extra.update(
         weights=str(config.weights),
         split=config.split,

@@ -100,7 +100,8 @@ def check_video_config(config: VideoConfig) -> None:
     check_output_files([config.target], [config.splash.background], config.force)
     parse_keep(config.tracking.keep)
     if config.tracking.tracks is not None:
-        check_tracks_target(config.tracking.tracks, [config.source, config.target], config.force)
+        inputs = [config.source] + ([config.splash.background] if config.splash.background is not None else [])
+        check_tracks_target(config.tracking.tracks, inputs, config.force, outputs=[config.target])
 
 
 def run_video_job(config: VideoConfig, reporter: Reporter) -> VideoReport:

@@ -125,10 +125,10 @@ def run_video(config: VideoConfig, predictor: Predictor, style: SplashStyle, rep
     predict = host_predict(predictor) if device is None else device_predict(predictor)
     with _progress(reporter, f"track {config.source.name}") as progress:
         frames, model_frames = scan_video(config.source, predict, first, options=options, progress=progress)
+    chosen = choose_tracks(policy, first.log, size)  # before --tracks: a refused --keep writes nothing
     if config.tracking.tracks is not None:
         write_tracks_json(config.tracking.tracks, first.log, video=config.source.name, frames=frames,
                           fps=_fps(config.source), force=config.force)
-    chosen = choose_tracks(policy, first.log, size)
     second = FrameTracker(config.tracking, policy, store, replay=True, final_ids=first.log.final_ids())
     render = _render(config, style, device, chosen, size)
     with _progress(reporter, f"{config.render} {config.source.name}") as progress:

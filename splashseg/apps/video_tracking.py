@@ -100,7 +100,7 @@ def tracked_keep(chosen: set[int], frame_size: tuple[int, int],
 
 
 def track_detections(states: list[TrackState], frame_size: tuple[int, int]) -> tuple[Detections, np.ndarray]:
-    """The frame's tracks that have an id as host :class:`Detections` labelled ``"person 3"``, and one
+    """The frame's tracks that have an id as host :class:`Detections` labelled ``"person #3"``, and one
     RGB colour per instance that stays with its track id from frame to frame."""
     shown = [s for s in states if s.id is not None]
     if not shown:
@@ -109,7 +109,7 @@ def track_detections(states: list[TrackState], frame_size: tuple[int, int]) -> t
         return empty, np.zeros((0, 3), np.uint8)
     det = Detections(np.stack([s.box for s in shown]).astype(np.float32), np.zeros(len(shown), np.int64),
                      np.asarray([s.score for s in shown], np.float32), np.stack([s.mask >= 0.5 for s in shown]),
-                     [f"{s.class_name} {s.id}" for s in shown])
+                     [f"{s.class_name} #{s.id}" for s in shown])
     palette = instance_colors(max(s.id for s in shown) + 1)
     return det, palette[[s.id for s in shown]]
 

@@ -9,7 +9,9 @@ find few objects, so this is close to the model's share of the time) and the dem
 ``examples/shapes-small.pt`` (three tracked objects on every frame, so flow and tracking carry weight).
 Each model is loaded once; the runs alternate (1, 5, 5, 1, ...) so drift on a shared machine falls on
 both. fps is the whole job as ``video`` reports it: both passes (track, render), decode, flow, tracking,
-splash and H.264 encoding, without the model load. Target: stride 5 >= 3x stride 1.
+splash and H.264 encoding, without the model load. Target: stride 5 >= 3x stride 1. Random weights
+are seeded (``torch.manual_seed(0)``): how many junk detections a random network makes, and so how much
+tracking and flow work there is, depends on its initialisation.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ MODELS = {
 def time_strides(name: str, clip: Path, folder: Path, device: str, repeats: int, strides: tuple[int, int]) -> dict:
     """fps of each stride (median of ``repeats`` runs), with one predictor for all runs."""
     base = MODELS[name]
+    torch.manual_seed(0)  # random weights make junk detections, and their number sets the tracking cost
     predictor = build_predictor(PredictConfig(**{**base.__dict__, "device": device}))
     style = load_style(SplashOptions())
     quiet = Reporter(quiet=True)

@@ -226,6 +226,16 @@ def test_video_and_splash_video_give_the_same_result(job):
     assert all(np.array_equal(a, b) for a, b in zip(video.frames, splash.frames, strict=True))
 
 
+
+def test_overlay_draws_the_kept_tracks_only(job, scene):
+    run = job("--render", "overlay", "--keep", "largest")
+    for frame in (0, 20):
+        change = {k: np.abs(run.frames[frame][scene.inside(k, frame)].astype(int)
+                            - scene.frames[frame][scene.inside(k, frame)]).mean() for k in range(4)
+                  if scene.truth[k][frame].sum() > 100}
+        assert {k for k, diff in change.items() if diff > 20} == {BIG} and max(change.values()) > 20, change
+        assert all(diff < 8 for k, diff in change.items() if k != BIG), change
+
 # -- bad input: exit 2, one line naming the option, nothing written ----------------------------------------------
 def refused(result, *words: str) -> str:  # noqa: ANN001
     assert result.exit_code == 2, result.output

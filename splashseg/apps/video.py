@@ -33,7 +33,7 @@ from ..video.tracks_json import check_tracks_target, write_tracks_json
 from ..video.transfer import quarter_turns
 from ..video.writer import EncoderSettings
 from .splash import SplashOptions, load_style
-from .video_tracking import FrameTracker, TrackingOptions, choose_tracks, draw_tracks, replay_predict, tracked_keep
+from .video_tracking import FrameTracker, TrackingOptions, choose_tracks, replay_predict, tracked_keep, tracked_overlay
 
 RENDERS = ("splash", "overlay")
 
@@ -142,7 +142,7 @@ def run_video(config: VideoConfig, predictor: Predictor, style: SplashStyle, rep
 def _render(config: VideoConfig, style: SplashStyle, device: Any, chosen: set[int],
             size: tuple[int, int]) -> Render:
     if config.render == "overlay":
-        return overlay_renderer(draw_tracks)
+        return overlay_renderer(tracked_overlay(chosen))
     compositor = build_compositor(style, device)
     smoother = MaskSmoother(config.smooth_weight) if config.smooth else None
     return splash_renderer(compositor.splash, smoother, keep=tracked_keep(chosen, size, compositor.from_host),

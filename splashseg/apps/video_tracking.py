@@ -118,3 +118,12 @@ def draw_tracks(image_rgb: np.ndarray, states: list[TrackState]) -> np.ndarray:
     """detect's overlay of a frame's tracks, labelled with their ids (RGB ``uint8 [H, W, 3]`` on the host)."""
     det, colors = track_detections(states, image_rgb.shape[:2])
     return draw_detections(image_rgb, det, colors=colors)
+
+
+def tracked_overlay(chosen: set[int]) -> Callable[[np.ndarray, list[TrackState]], np.ndarray]:
+    """An overlay renderer's ``draw``: :func:`draw_tracks` of the tracks ``--keep`` chose only."""
+
+    def draw(image_rgb: np.ndarray, states: list[TrackState]) -> np.ndarray:
+        return draw_tracks(image_rgb, [s for s in states if s.id in chosen])
+
+    return draw

@@ -35,7 +35,7 @@ from ..video.tracks_json import check_tracks_target, write_tracks_json
 from ..video.transfer import quarter_turns
 from ..video.writer import EncoderSettings
 from .splash import SplashOptions, check_cutout_options, load_style
-from .video_tracking import FrameTracker, TrackingOptions, choose_tracks, draw_tracks, replay_predict, tracked_keep
+from .video_tracking import FrameTracker, TrackingOptions, choose_tracks, replay_predict, tracked_keep, tracked_overlay
 
 RENDERS = ("splash", "overlay")
 
@@ -120,7 +120,8 @@ def check_video_config(config: VideoConfig) -> None:
                        config.force)
     parse_keep(config.tracking.keep)
     if config.tracking.tracks is not None:
-        check_tracks_target(config.tracking.tracks, [config.source, config.target], config.force)
+        inputs = [config.source] + ([config.splash.background] if config.splash.background is not None else [])
+        check_tracks_target(config.tracking.tracks, inputs, config.force, outputs=[config.target])
 
 
 def run_video_job(config: VideoConfig, reporter: Reporter) -> VideoReport:
@@ -146,10 +147,10 @@ def run_video(config: VideoConfig, predictor: Predictor, style: SplashStyle, rep
         predict = refining(predict, build_refiner(device), predictor.mask_threshold)
     with _progress(reporter, f"track {config.source.name}") as progress:
         frames, model_frames = scan_video(config.source, predict, first, options=options, progress=progress)
+    chosen = choose_tracks(policy, first.log, size)  # before --tracks: a refused --keep writes nothing
     if config.tracking.tracks is not None:
         write_tracks_json(config.tracking.tracks, first.log, video=config.source.name, frames=frames,
                           fps=_fps(config.source), force=config.force)
-    chosen = choose_tracks(policy, first.log, size)
     second = FrameTracker(config.tracking, policy, store, replay=True, final_ids=first.log.final_ids())
     render = _render(config, style, device, chosen, size)
     with _progress(reporter, f"{config.render} {config.source.name}") as progress:
@@ -163,7 +164,7 @@ def run_video(config: VideoConfig, predictor: Predictor, style: SplashStyle, rep
 def _render(config: VideoConfig, style: SplashStyle, device: Any, chosen: set[int],
             size: tuple[int, int]) -> Render:
     if config.render == "overlay":
-        return overlay_renderer(draw_tracks)
+        return overlay_renderer(tracked_overlay(chosen))
     compositor = build_compositor(style, device)
     smoother = MaskSmoother(config.smooth_weight) if config.smooth else None
     return splash_renderer(compositor.splash, smoother, keep=tracked_keep(chosen, size, compositor.from_host),

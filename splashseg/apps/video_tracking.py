@@ -100,7 +100,7 @@ def tracked_keep(chosen: set[int], frame_size: tuple[int, int],
 
 
 def track_detections(states: list[TrackState], frame_size: tuple[int, int]) -> tuple[Detections, np.ndarray]:
-    """The frame's tracks that have an id as host :class:`Detections` labelled ``"#3 person"``, and one
+    """The frame's tracks that have an id as host :class:`Detections` labelled ``"person #3"``, and one
     RGB colour per instance that stays with its track id from frame to frame."""
     shown = [s for s in states if s.id is not None]
     if not shown:
@@ -109,7 +109,7 @@ def track_detections(states: list[TrackState], frame_size: tuple[int, int]) -> t
         return empty, np.zeros((0, 3), np.uint8)
     det = Detections(np.stack([s.box for s in shown]).astype(np.float32), np.zeros(len(shown), np.int64),
                      np.asarray([s.score for s in shown], np.float32), np.stack([s.mask >= 0.5 for s in shown]),
-                     [f"#{s.id} {s.class_name}" for s in shown])
+                     [f"{s.class_name} #{s.id}" for s in shown])
     palette = instance_colors(max(s.id for s in shown) + 1)
     return det, palette[[s.id for s in shown]]
 
@@ -118,3 +118,12 @@ def draw_tracks(image_rgb: np.ndarray, states: list[TrackState]) -> np.ndarray:
     """detect's overlay of a frame's tracks, labelled with their ids (RGB ``uint8 [H, W, 3]`` on the host)."""
     det, colors = track_detections(states, image_rgb.shape[:2])
     return draw_detections(image_rgb, det, colors=colors)
+
+
+def tracked_overlay(chosen: set[int]) -> Callable[[np.ndarray, list[TrackState]], np.ndarray]:
+    """An overlay renderer's ``draw``: :func:`draw_tracks` of the tracks ``--keep`` chose only."""
+
+    def draw(image_rgb: np.ndarray, states: list[TrackState]) -> np.ndarray:
+        return draw_tracks(image_rgb, [s for s in states if s.id in chosen])
+
+    return draw

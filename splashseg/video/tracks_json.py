@@ -37,12 +37,16 @@ def tracks_document(log: TrackLog, *, video: str, frames: int, fps: float | None
     }
 
 
-def check_tracks_target(path: Path, inputs: list[Path], force: bool) -> None:
-    """InputError before any work: ``path`` is one of ``inputs``, or exists and ``force`` is not set."""
+def check_tracks_target(path: Path, inputs: list[Path], force: bool, outputs: list[Path] = ()) -> None:
+    """InputError before any work: ``path`` is one of ``inputs`` (the video, a background picture) or
+    ``outputs`` (the rendered video), or exists and ``force`` is not set."""
     path = Path(path)
     for source in inputs:
         if path.resolve() == Path(source).resolve():
             raise InputError(f"{path}: --tracks would overwrite the input {source}; choose another file")
+    for target in outputs:
+        if path.resolve() == Path(target).resolve():
+            raise InputError(f"{path}: --tracks is also the output video {target}; choose another file")
     if path.is_dir():
         raise InputError(f"{path}: --tracks is a folder; give a file name like tracks.json")
     refuse_overwrite([path], force)

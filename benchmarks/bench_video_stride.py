@@ -57,7 +57,9 @@ def time_strides(name: str, clip: Path, folder: Path, device: str, repeats: int,
     return {"model": name, "device": str(predictor.device), "threads": torch.get_num_threads(),
             **{f"stride_{s}": {"fps_median": round(statistics.median(fps[s]), 2),
                                "fps_runs": [round(v, 2) for v in fps[s]], **facts[s]} for s in strides},
-            "speedup": round(fast / slow, 2)}
+            "speedup": round(fast / slow, 2),
+            # on a shared machine the fastest run of each is the one least disturbed
+            "speedup_best": round(max(fps[strides[1]]) / max(fps[strides[0]]), 2)}
 
 
 def main() -> None:
@@ -79,8 +81,8 @@ def main() -> None:
         slow, fast = r["stride_1"], r[f"stride_{args.stride}"]
         print(f"{r['model']:16s} {r['device']} {r['threads']} thread(s): stride 1 {slow['fps_median']:6.2f} fps "
               f"(model on {slow['model_frames']}/{slow['frames']}), stride {args.stride} {fast['fps_median']:6.2f} "
-              f"fps (model on {fast['model_frames']}), speed-up {r['speedup']:.2f}x, runs {slow['fps_runs']} / "
-              f"{fast['fps_runs']}")
+              f"fps (model on {fast['model_frames']}), speed-up {r['speedup']:.2f}x "
+              f"(best runs {r['speedup_best']:.2f}x), runs {slow['fps_runs']} / {fast['fps_runs']}")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -27,8 +26,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from video_samples import write_video  # noqa: E402
 
-from splashseg.apps.video import model_predict  # noqa: E402
-from splashseg.render import color_splash  # noqa: E402
+from splashseg.apps.video import device_predict, host_predict  # noqa: E402
+from splashseg.render import SplashStyle, build_compositor  # noqa: E402
 from splashseg.video import PipelineOptions, VideoReader, process_video, splash_renderer  # noqa: E402
 
 
@@ -49,7 +48,14 @@ def make_predict(model: str, device: str, batch_size: int, min_size: int, conf: 
                                               conf=conf, batch_size=batch_size, min_size=min_size,
                                               max_size=min_size * 2))
     device_arg = predictor.device if predictor.device.type == "cuda" else None
-    return model_predict(predictor), device_arg
+    return (host_predict(predictor) if device_arg is None else device_predict(predictor)), device_arg
+
+
+def gray_render(model: str, device):  # noqa: ANN001, ANN201
+    """The gray splash of the kept instances on the frames' backend (the stand-in returns the mask itself)."""
+    compositor = build_compositor(SplashStyle("gray"), device)
+    keep = (lambda mask: mask) if model == "standin" else (lambda det: det.union_mask())
+    return splash_renderer(compositor.splash, keep=keep)
 
 
 def sample_video(folder: Path, frames: int, size: tuple[int, int]) -> Path:
@@ -83,7 +89,7 @@ def bench_fps(args: argparse.Namespace, folder: Path) -> dict:
         frames = [torch.from_numpy(f).to(device) for f in frames]
         torch.cuda.synchronize()
     model_seconds = _model_only(predict, frames, args.batch_size, device)
-    render = splash_renderer(partial(color_splash, effect="gray"))
+    render = gray_render(args.model, device)
     report = process_video(source, folder / "out.mp4", predict, render, force=True,
                            options=PipelineOptions(batch_size=args.batch_size, device=device))
     # bracket the pipeline run: a shared machine is noisy
@@ -98,7 +104,7 @@ def run_once(args: argparse.Namespace, folder: Path) -> dict:
     """One pipeline run in this process; prints peak RSS in MiB."""
     source = sample_video(folder, args.frames[0], args.size)
     predict, device = make_predict(args.model, args.device, args.batch_size, args.min_size)
-    render = splash_renderer(partial(color_splash, effect="gray"))
+    render = gray_render(args.model, device)
     report = process_video(source, folder / "out.mp4", predict, render, force=True,
                            options=PipelineOptions(batch_size=args.batch_size, device=device))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

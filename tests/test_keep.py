@@ -31,6 +31,7 @@ def test_parse(spec, policy):
     ("at:", "at:X,Y"), ("at:5", "at:X,Y"), ("at:1,2,3", "at:X,Y"), ("at:,4", "at:X,Y"), ("at:a,b", "not a number"),
     ("at:-1,5", ">= 0"), ("at:nan,5", "finite"), ("at:5,inf", "finite"), ("0", "start at 1"), ("1,0", "start at 1"),
     ("1.5", "whole numbers"), ("-2", "whole numbers"), ("1,,3", "whole numbers"), ("1e3", "whole numbers"),
+    ("at:1e30,4", "outside any frame"), ("at:5,1000000", "outside any frame"),
 ])
 def test_bad_specs_are_input_errors(spec, message):
     with pytest.raises(InputError, match=message) as caught:

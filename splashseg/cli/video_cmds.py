@@ -39,16 +39,20 @@ def video_encoding_options(func: F) -> F:
                           "or hold them where they were."),
         click.option("--keep", default=tracking.keep, show_default=True,
                      metavar="all|largest|center|longest|IDS|at:X,Y",
-                     help="Which tracked objects stay in colour, chosen over the whole clip (ids from --tracks, "
-                          "or the object under pixel X,Y). The clip is read twice; the model runs once."),
+                     help="Which tracked objects stay in colour, chosen over the whole clip: largest mean area, "
+                          "nearest the centre, most frames, ids from an earlier --tracks file, or the track "
+                          "covering pixel X,Y in the first frame where one does. The clip is read twice; the "
+                          "model runs once."),
         click.option("--hold", type=click.IntRange(0, 10_000), default=tracking.hold, show_default=True,
                      metavar="N", help="Model frames a missed object keeps its (flow-moved) mask before it ends."),
         click.option("--min-hits", type=click.IntRange(1, 10_000), default=tracking.min_hits, show_default=True,
                      metavar="N", help="Model frames that must find an object before it gets colour."),
         click.option("--tracks", "tracks_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                     help="Also write every track (id, class, frames, boxes, scores) as JSON to this file."),
+                     help="Also write every track (id, class, frames, boxes, scores) as JSON to this file "
+                          "(replaced only with --force)."),
         click.option("--smooth", is_flag=True,
-                     help="Temporal smoothing of the masks (moving average over frames) against flicker."),
+                     help="Temporal smoothing of the keep-mask (an exponential moving average over frames) "
+                          "against flicker."),
         click.option("--crf", type=click.IntRange(0, 51), default=encoder.crf, show_default=True,
                      help="Quality: lower is better and bigger (18 is visually lossless)."),
         click.option("--preset", type=click.Choice(X264_PRESETS), default=encoder.preset, show_default=True,

@@ -64,6 +64,9 @@ def parse_keep(spec: Any) -> KeepPolicy:
     raise InputError(f"--keep {text}: not a keep policy; {_HELP}")
 
 
+MAX_COORDINATE = 1_000_000  # pixels: larger than any frame FFmpeg decodes
+
+
 def _parse_point(spec: str, rest: str) -> tuple[int, int]:
     parts = [p.strip() for p in rest.split(",")]
     if len(parts) != 2 or not all(parts):
@@ -76,6 +79,9 @@ def _parse_point(spec: str, rest: str) -> tuple[int, int]:
             raise InputError(f"--keep {spec}: {part!r} is not a number") from None
         if not math.isfinite(value) or value < 0:
             raise InputError(f"--keep {spec}: pixel coordinates must be finite and >= 0, got {part}")
+        if value >= MAX_COORDINATE:
+            raise InputError(f"--keep {spec}: {part} lies outside any frame (coordinates are pixels, "
+                             f"below {MAX_COORDINATE})")
         values.append(int(value))  # the pixel the point lies in
     return values[0], values[1]
 

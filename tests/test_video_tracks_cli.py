@@ -258,7 +258,7 @@ def refused(result, *words: str) -> str:  # noqa: ANN001
     (["--keep", "1.5"], ["whole numbers"]),
     (["--keep", "at:160,10"], ["outside the 160x120 frame"]),
     (["--keep", "at:10,120"], ["outside the 160x120 frame"]),
-    (["--keep", "at:1e30,4"], ["outside the 160x120 frame"]),
+    (["--keep", "at:1e30,4"], ["outside any frame"]),
     (["--keep", "1,99"], ["no track 99", "its tracks are: 1, 2"]),
     (["--keep", "123456789012345678901234567890"], ["no track 123456789012345678901234567890"]),
     (["--keep", "at:3,117"], ["no track covers pixel (3, 117)"]),

@@ -45,11 +45,13 @@ def _gray_coefficients(guide: np.ndarray, source: np.ndarray, radius: int, eps: 
     return _box_means([a, b], radius)
 
 
-def _color_coefficients(guide: np.ndarray, source: np.ndarray, radius: int, eps: float) -> list[np.ndarray]:
-    """Window means of ``a`` (3 planes) and ``b`` (``float32 [h, w]`` each) for a colour guide ``[h, w, 3]``."""
-    r, g, b = (np.ascontiguousarray(guide[..., k]) for k in range(3))
-    mr, mg, mb, mean_p, cr, cg, cb, srr, srg, srb, sgg, sgb, sbb = _box_means(
-        [r, g, b, source, r * source, g * source, b * source, r * r, r * g, r * b, g * g, g * b, b * b], radius)
+def solve_color_window(mr, mg, mb, mean_p, cr, cg, cb, srr, srg, srb, sgg, sgb, sbb, eps):  # noqa: ANN001, ANN201
+    """Per-window linear coefficients of a colour-guided filter from the window means: ``m*`` of the guide's
+    planes, ``mean_p`` of the source, ``c*`` of guide x source, ``s**`` of the guide's products. Returns
+    ``(a_r, a_g, a_b, b)`` with ``a = (Sigma + eps U)^-1 cov(I, p)`` and ``b = mean_p - a . mean_I``.
+
+    Only ``+ - * /`` on its arguments, so NumPy arrays and torch tensors (any device) both work; the NumPy
+    and torch filters share it."""
     cr, cg, cb = cr - mr * mean_p, cg - mg * mean_p, cb - mb * mean_p  # cov(I, p)
     srr, srg, srb = srr - mr * mr + eps, srg - mr * mg, srb - mr * mb  # Sigma + eps U
     sgg, sgb, sbb = sgg - mg * mg + eps, sgb - mg * mb, sbb - mb * mb + eps
@@ -60,7 +62,15 @@ def _color_coefficients(guide: np.ndarray, source: np.ndarray, radius: int, eps:
     a_r = (inv_rr * cr + inv_rg * cg + inv_rb * cb) / det
     a_g = (inv_rg * cr + inv_gg * cg + inv_gb * cb) / det
     a_b = (inv_rb * cr + inv_gb * cg + inv_bb * cb) / det
-    offset = mean_p - a_r * mr - a_g * mg - a_b * mb
+    return a_r, a_g, a_b, mean_p - a_r * mr - a_g * mg - a_b * mb
+
+
+def _color_coefficients(guide: np.ndarray, source: np.ndarray, radius: int, eps: float) -> list[np.ndarray]:
+    """Window means of ``a`` (3 planes) and ``b`` (``float32 [h, w]`` each) for a colour guide ``[h, w, 3]``."""
+    r, g, b = (np.ascontiguousarray(guide[..., k]) for k in range(3))
+    mr, mg, mb, mean_p, cr, cg, cb, srr, srg, srb, sgg, sgb, sbb = _box_means(
+        [r, g, b, source, r * source, g * source, b * source, r * r, r * g, r * b, g * g, g * b, b * b], radius)
+    a_r, a_g, a_b, offset = solve_color_window(mr, mg, mb, mean_p, cr, cg, cb, srr, srg, srb, sgg, sgb, sbb, eps)
     return _box_means([a_r, a_g, a_b, offset], radius)
 
 

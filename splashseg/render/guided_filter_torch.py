@@ -8,6 +8,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from .guided_filter import solve_color_window
+
 
 def _window_sums(planes: torch.Tensor, radius: int, dim: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Sums over ``[i - r, i + r]`` along ``dim`` (-1 or -2 of ``[C, h, w]``, clipped to the picture) and
@@ -53,19 +55,8 @@ def _color_coefficients(guide: torch.Tensor, source: torch.Tensor, radius: int, 
     r, g, b = guide
     stats = box_mean(torch.cat([guide, source[None], guide * source, torch.stack(
         [r * r, r * g, r * b, g * g, g * b, b * b])]), radius)  # [13, h, w]
-    mean_i, mean_p, corr_ip = stats[0:3], stats[3], stats[4:7]
-    cr, cg, cb = corr_ip - mean_i * mean_p
-    mr, mg, mb = mean_i
-    srr, srg, srb = stats[7] - mr * mr + eps, stats[8] - mr * mg, stats[9] - mr * mb
-    sgg, sgb, sbb = stats[10] - mg * mg + eps, stats[11] - mg * mb, stats[12] - mb * mb + eps
-    # Sigma^-1 = adjugate / determinant (Sigma is symmetric positive definite thanks to eps)
-    inv_rr, inv_rg, inv_rb = sgg * sbb - sgb * sgb, sgb * srb - srg * sbb, srg * sgb - sgg * srb
-    inv_gg, inv_gb, inv_bb = srr * sbb - srb * srb, srb * srg - srr * sgb, srr * sgg - srg * srg
-    det = srr * inv_rr + srg * inv_rg + srb * inv_rb
-    a_r = (inv_rr * cr + inv_rg * cg + inv_rb * cb) / det
-    a_g = (inv_rg * cr + inv_gg * cg + inv_gb * cb) / det
-    a_b = (inv_rb * cr + inv_gb * cg + inv_bb * cb) / det
-    offset = mean_p - a_r * mr - a_g * mg - a_b * mb
+    (mr, mg, mb), mean_p, (cr, cg, cb) = stats[0:3], stats[3], stats[4:7]
+    a_r, a_g, a_b, offset = solve_color_window(mr, mg, mb, mean_p, cr, cg, cb, *stats[7:13], eps)
     return box_mean(torch.stack([a_r, a_g, a_b, offset]), radius)
 
 

@@ -29,6 +29,17 @@ def check_alpha_range(low: float, high: float) -> None:
         raise ValueError(f"alpha and soft masks must hold values in [0, 1] without NaN, got [{low}, {high}]")
 
 
+def check_shapes(image_is_uint8: bool, image_dtype: object, image_shape: tuple[int, ...],
+                 mask_shape: tuple[int, ...]) -> None:
+    """``ValueError`` unless the picture is RGB uint8 ``[H, W, 3]`` and the keep mask ``[H, W]`` (both
+    backends: they pass their own dtype test and shapes)."""
+    if not image_is_uint8 or len(image_shape) != 3 or image_shape[2] != 3:
+        raise ValueError(f"cutout: the picture must be RGB uint8 [H, W, 3], got {image_dtype} {list(image_shape)}")
+    if tuple(mask_shape) != tuple(image_shape[:2]):
+        raise ValueError(f"cutout: mask shape {list(mask_shape)} does not match the picture's "
+                         f"{list(image_shape[:2])}")
+
+
 def alpha_to_uint8(alpha: np.ndarray) -> np.ndarray:
     """``float [H, W]`` in ``[0, 1]`` -> ``uint8 [H, W]`` ``round(255 * a)`` (half to even): 0.5 -> 128.
 
@@ -58,12 +69,7 @@ def cutout_rgba(image_rgb: np.ndarray, keep_alpha: np.ndarray, *, invert: bool =
     """
     check_feather(feather)
     image_rgb, keep_alpha = np.asarray(image_rgb), np.asarray(keep_alpha)
-    if image_rgb.dtype != np.uint8 or image_rgb.ndim != 3 or image_rgb.shape[2] != 3:
-        raise ValueError(f"cutout: the picture must be RGB uint8 [H, W, 3], got {image_rgb.dtype} "
-                         f"{list(image_rgb.shape)}")
-    if keep_alpha.shape != image_rgb.shape[:2]:
-        raise ValueError(f"cutout: mask shape {list(keep_alpha.shape)} does not match the picture's "
-                         f"{list(image_rgb.shape[:2])}")
+    check_shapes(image_rgb.dtype == np.uint8, image_rgb.dtype, image_rgb.shape, keep_alpha.shape)
     if keep_alpha.dtype == bool and feather == 0:
         alpha = (keep_alpha != invert).astype(np.uint8) * np.uint8(255)
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from .cutout import check_alpha_range, check_feather
+from .cutout import check_alpha_range, check_feather, check_shapes
 from .splash_torch import gaussian_blur
 
 
@@ -14,12 +14,7 @@ def cutout_rgba_torch(image_rgb: torch.Tensor, keep_alpha: torch.Tensor, *, inve
     [H, W, 4]`` on the same device, straight alpha, black RGB where alpha is 0 (see :mod:`.cutout`)."""
     check_feather(feather)
     keep_alpha = torch.as_tensor(keep_alpha, device=image_rgb.device)
-    if image_rgb.dtype != torch.uint8 or image_rgb.ndim != 3 or image_rgb.shape[2] != 3:
-        raise ValueError(f"cutout: the picture must be RGB uint8 [H, W, 3], got {image_rgb.dtype} "
-                         f"{list(image_rgb.shape)}")
-    if keep_alpha.shape != image_rgb.shape[:2]:
-        raise ValueError(f"cutout: mask shape {list(keep_alpha.shape)} does not match the picture's "
-                         f"{list(image_rgb.shape[:2])}")
+    check_shapes(image_rgb.dtype == torch.uint8, image_rgb.dtype, tuple(image_rgb.shape), tuple(keep_alpha.shape))
     if keep_alpha.dtype == torch.bool and feather == 0:
         alpha = (keep_alpha != invert).to(torch.uint8) * 255
     else:

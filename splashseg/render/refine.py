@@ -92,13 +92,15 @@ def check_range(low: float, high: float) -> None:
                          f"[{low}, {high}]")
 
 
-def _check_inputs(image_rgb: np.ndarray, soft_masks: np.ndarray) -> None:
-    if image_rgb.dtype != np.uint8 or image_rgb.ndim != 3 or image_rgb.shape[2] != 3:
-        raise ValueError(f"refine: the picture must be RGB uint8 [H, W, 3], got {image_rgb.dtype} "
-                         f"{list(image_rgb.shape)}")
-    if soft_masks.ndim != 3 or soft_masks.shape[1:] != image_rgb.shape[:2]:
+def check_inputs(image_is_uint8: bool, image_dtype: object, image_shape: tuple[int, ...],
+                 masks_shape: tuple[int, ...]) -> None:
+    """``ValueError`` unless the picture is RGB uint8 ``[H, W, 3]`` and the soft masks ``[N, H, W]`` (both
+    backends: they pass their own dtype test and shapes)."""
+    if not image_is_uint8 or len(image_shape) != 3 or image_shape[2] != 3:
+        raise ValueError(f"refine: the picture must be RGB uint8 [H, W, 3], got {image_dtype} {list(image_shape)}")
+    if len(masks_shape) != 3 or tuple(masks_shape[1:]) != tuple(image_shape[:2]):
         raise ValueError(f"refine: soft masks must be [N, H, W] with the picture's H, W "
-                         f"{list(image_rgb.shape[:2])}, got {list(soft_masks.shape)}")
+                         f"{list(image_shape[:2])}, got {list(masks_shape)}")
 
 
 def _span(flags: np.ndarray) -> tuple[int, int] | None:
@@ -176,7 +178,7 @@ def refine_masks(image_rgb: np.ndarray, soft_masks: np.ndarray, *, radius: int |
     """
     check_settings(radius, eps, band, guide, subsample)
     image_rgb, soft_masks = np.asarray(image_rgb), np.asarray(soft_masks)
-    _check_inputs(image_rgb, soft_masks)
+    check_inputs(image_rgb.dtype == np.uint8, image_rgb.dtype, image_rgb.shape, soft_masks.shape)
     if inplace and soft_masks.dtype == np.float32 and soft_masks.flags.writeable:
         out = soft_masks
     else:

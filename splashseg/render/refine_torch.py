@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from .guided_filter_torch import box_mean, box_sum, guided_filter
-from .refine import EPS, THRESHOLD, check_range, check_settings, instance_window
+from .refine import EPS, THRESHOLD, check_inputs, check_range, check_settings, instance_window
 from .splash_torch import luma
 
 
@@ -69,12 +69,7 @@ def refine_masks_torch(image_rgb: torch.Tensor, soft_masks: torch.Tensor, *, rad
     soft masks in ``[0, 1]`` (any float dtype, or bool), on one device -> fp32 ``[N, H, W]`` on it."""
     check_settings(radius, eps, band, guide, subsample)
     soft_masks = torch.as_tensor(soft_masks, device=image_rgb.device)
-    if image_rgb.dtype != torch.uint8 or image_rgb.ndim != 3 or image_rgb.shape[2] != 3:
-        raise ValueError(f"refine: the picture must be RGB uint8 [H, W, 3], got {image_rgb.dtype} "
-                         f"{list(image_rgb.shape)}")
-    if soft_masks.ndim != 3 or soft_masks.shape[1:] != image_rgb.shape[:2]:
-        raise ValueError(f"refine: soft masks must be [N, H, W] with the picture's H, W "
-                         f"{list(image_rgb.shape[:2])}, got {list(soft_masks.shape)}")
+    check_inputs(image_rgb.dtype == torch.uint8, image_rgb.dtype, tuple(image_rgb.shape), tuple(soft_masks.shape))
     out = soft_masks if inplace and soft_masks.dtype == torch.float32 else soft_masks.to(torch.float32, copy=True)
     if out.numel() == 0:
         return out

@@ -19,7 +19,7 @@ test (``tests/test_api_doc.py``)::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.3.0"  # the one place the version is written (pyproject reads it)
 
 from .images import LoadedImage, read_image, write_image  # noqa: E402
 

@@ -54,3 +54,16 @@ def test_mismatched_torchvision_is_reported_at_startup(tmp_path: Path):
     assert "torchvision" in line and "torchvision::nms does not exist" in line
     assert "pip install --force-reinstall 'torch" in line and "'torchvision==" in line
     assert "Traceback" not in line and len(line.splitlines()) == 1
+
+
+def test_version_is_written_once_and_matches_the_changelog():
+    """`--version`, the package metadata and the newest CHANGELOG heading say the same version."""
+    import re
+    from importlib.metadata import version
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    heading = re.search(r"^## (\d+\.\d+\.\d+)", (root / "CHANGELOG.md").read_text(), re.M)
+    assert heading and heading.group(1) == __version__
+    assert 'version = "' not in (root / "pyproject.toml").read_text().split("[project]")[1].split("[")[0]
+    assert version("splashseg") == __version__

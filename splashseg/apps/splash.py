@@ -90,7 +90,7 @@ def run_splash(job: SplashJob, predictor: Predictor, reporter: Reporter) -> dict
     names = output_names(job.inputs, output_suffix(job.style))
     check_output_dir(job.out, job.inputs, "splash")
     check_output_files([job.out / n for n in names.values()], job.inputs, job.force)
-    make_output_dir(job.out, "splash")
+    make_output_dir(job.out, "splash", force=job.force)
     failures, per_image = ReadFailures(), []
     compositor = HostCompositor(job.style)  # pictures are read, splashed and written on the host
     predict = picture_predict(predictor, job.refine)  # refined on the model's device, then on the host

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import InputError, RunFailure
-from ...fsutil import check_output_dir, disk_full_reason, ensure_dir, refuse_overwrite
+from ...fsutil import check_output_dir, disk_full_reason, ensure_dir, make_output_dir, record_written, refuse_overwrite
 from ..coco import annotation_path, images_dir, write_coco
 from .images import CheckedImage
 
@@ -57,6 +57,7 @@ def write_dataset(
     """Write ``annotations/{split}.json``, ``images/`` and ``import-report.json`` into ``dataset``
     (never when it is, holds or lies inside one of ``inputs``)."""
     check_output(dataset, force, inputs)
+    make_output_dir(dataset, "dataset", force=force)  # locked; with force, only splashseg's files in it
     staging = ensure_dir(Path(dataset) / f".import-{uuid.uuid4().hex[:8]}")
     try:
         _copy_images(images, images_dir(staging))
@@ -67,5 +68,6 @@ def write_dataset(
             if target.is_dir():
                 shutil.rmtree(target)
             os.replace(staged, target)
+            record_written([target] if target.is_file() else [p for p in target.rglob("*") if p.is_file()])
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -26,6 +26,7 @@ TOO_BIG_ERRNOS = frozenset({errno.EFBIG})  # a file-size limit: ulimit -f, FAT32
 TORCH_WRITE_FAILURE = ("inline_container", "PytorchStreamWriter")  # how torch.save reports a failed write
 NEARLY_FULL_BYTES = 1 << 20  # torch.save's message has no errno: a filesystem with less than this free is full
 AT_FDCWD, RENAME_NOREPLACE = -100, 1  # Linux renameat2(2)
+NAME_MAX = 255  # bytes in one file name on every common filesystem (ext4, XFS, btrfs, APFS, NTFS)
 
 
 def _resolved(path: str | os.PathLike[str]) -> Path:
@@ -68,16 +69,31 @@ def written_under(folder: Path) -> set[Path]:
     return {p.relative_to(root) for p in _WRITTEN if p.is_relative_to(root)}
 
 
-def refuse_overwrite(paths: Iterable[Path], force: bool) -> None:
-    """Raise :class:`InputError` naming the first existing path unless ``force`` is set (which also lets the
-    final rename replace ``paths``, even ones that appear later: :func:`allow_replace`)."""
+def refuse_overwrite(paths: Iterable[Path], force: bool, option: str = "--out") -> None:
+    """Raise :class:`InputError` for a path no filesystem can hold or that is a device
+    (:func:`check_output_name`), then for the first existing path unless ``force`` is set (which also lets
+    the final rename replace ``paths``, even ones that appear later: :func:`allow_replace`)."""
     paths = [Path(p) for p in paths]
+    for path in paths:
+        check_output_name(path, option)
     if force:
         allow_replace(paths)
         return
     for path in paths:
         if path.exists() or path.is_symlink():
             raise InputError(f"{path}: already exists; use --force to overwrite it")
+
+
+def check_output_name(out: Path, option: str = "--out") -> None:
+    """Refuse (:class:`InputError`) an output path no filesystem can hold (a name over :data:`NAME_MAX`
+    bytes: ENAMETOOLONG) or that is a device (``/dev/null``), before anything runs."""
+    out = Path(out)
+    for part in out.parts:
+        if len(os.fsencode(part)) > NAME_MAX:
+            raise InputError(f"{option} {str(out)[:40]}...: a name {len(os.fsencode(part))} bytes long; "
+                             f"file systems allow at most {NAME_MAX}".lstrip())
+    if is_device(out):
+        raise InputError(f"{out}: {option} is a device, not a file or folder splashseg can write to")
 
 
 def ensure_dir(path: Path) -> Path:
@@ -257,7 +273,6 @@ from .output_folders import (  # noqa: E402  (the folder rules build on the file
     check_not_input,
     check_output_dir,
     check_output_files,
-    check_output_name,
     make_output_dir,
     owned_files,
     release_output_dirs,

@@ -20,11 +20,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError
-from .fsutil import _resolved, allow_replace, ensure_dir, is_device, refuse_overwrite, write_text_atomic, written_under
+from .fsutil import (
+    _resolved,
+    allow_replace,
+    check_output_name,
+    ensure_dir,
+    refuse_overwrite,
+    write_text_atomic,
+    written_under,
+)
 
 STAMP = ".splashseg"  # the kind and the files splashseg wrote (relative POSIX paths)
 LOCK = ".splashseg.lock"  # {"pid", "host"} of the run writing in the folder; made with O_EXCL
-NAME_MAX = 255  # bytes in one file name on every common filesystem (ext4, XFS, btrfs, APFS, NTFS)
 
 
 @dataclass(frozen=True)
@@ -72,18 +79,6 @@ def check_not_input(out: Path, inputs: Iterable[str | os.PathLike[str] | None], 
             continue
         raise InputError(f"{out}: {option} {relation} the input {given}; choose a place outside the inputs "
                          "(--force does not change this: inputs are never modified)")
-
-
-def check_output_name(out: Path, option: str = "--out") -> None:
-    """Refuse (:class:`InputError`) an output path no filesystem can hold (a name over :data:`NAME_MAX`
-    bytes: ENAMETOOLONG) or that is a device (``/dev/null``), before anything runs."""
-    out = Path(out)
-    for part in out.parts:
-        if len(os.fsencode(part)) > NAME_MAX:
-            raise InputError(f"{option} {str(out)[:60]}...: the name {part[:20]}... is {len(os.fsencode(part))} "
-                             f"bytes long; file systems allow at most {NAME_MAX}")
-    if is_device(out):
-        raise InputError(f"{out}: {option} is a device, not a file or folder splashseg can write to")
 
 
 def _read_stamp(folder: Path) -> dict:
@@ -325,8 +320,8 @@ def check_output_dir(out: Path, inputs: Iterable[str | os.PathLike[str] | None],
     """
     out = Path(out)
     output = OUTPUT_KINDS[kind]
-    check_not_input(out, inputs, option)
     check_output_name(out, option)
+    check_not_input(out, inputs, option)
     if not out.exists():
         return out
     if not out.is_dir():
@@ -362,8 +357,9 @@ def check_output_files(targets: Iterable[Path], inputs: Iterable[str | os.PathLi
     for folder in {t.parent for t in targets}:
         existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
         if existing is not None and not existing.is_dir():
+            check_output_name(existing, option)  # a device says so
             raise InputError(f"{existing}: exists and is not a folder, so {folder} cannot be made for the output")
-    refuse_overwrite(targets, force)
+    refuse_overwrite(targets, force, option)
 
 
 def undo_new_entries(folder: Path, before: set[str] | None) -> str:

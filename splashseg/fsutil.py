@@ -63,6 +63,13 @@ def record_written(paths: Iterable[str | os.PathLike[str]]) -> None:
     _REPLACEABLE.update(keys)
 
 
+def forget_written() -> None:
+    """End of a run (:func:`release_output_dirs`): what it wrote or was allowed to replace is not the next
+    run's (a process may run several commands: the tests, the demo)."""
+    _WRITTEN.clear()
+    _REPLACEABLE.clear()
+
+
 def written_under(folder: Path) -> set[Path]:
     """The files this process wrote under ``folder`` (:func:`record_written`), relative to it."""
     root = _resolved(folder)
@@ -282,6 +289,6 @@ from .output_folders import (  # noqa: E402  (the folder rules build on the file
 
 __all__ = ["LOCK", "OUTPUT_KINDS", "STAMP", "OutputKind", "allow_replace", "atomic_path", "check_not_input",
            "check_output_dir", "check_output_files", "check_output_name", "disk_full_reason", "ensure_dir",
-           "full_disk_advice", "is_device", "make_output_dir", "owned_files", "place_file", "record_written",
-           "refuse_overwrite", "release_output_dirs", "rename_no_replace", "undo_new_entries", "weights_file",
-           "write_bytes_atomic", "write_text_atomic", "written_under"]
+           "forget_written", "full_disk_advice", "is_device", "make_output_dir", "owned_files", "place_file",
+           "record_written", "refuse_overwrite", "release_output_dirs", "rename_no_replace", "undo_new_entries",
+           "weights_file", "write_bytes_atomic", "write_text_atomic", "written_under"]

@@ -25,6 +25,7 @@ from .fsutil import (
     allow_replace,
     check_output_name,
     ensure_dir,
+    forget_written,
     refuse_overwrite,
     write_text_atomic,
     written_under,
@@ -300,6 +301,8 @@ def release_output_dirs(succeeded: bool, only: Path | None = None) -> None:
                 _finish(key, held, succeeded)
             with contextlib.suppress(OSError):
                 (key / LOCK).unlink()
+    if only is None:
+        forget_written()
 
 
 atexit.register(release_output_dirs, False)

@@ -13,8 +13,6 @@ import contextlib
 import json
 import os
 import shutil
-import socket
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,9 +28,9 @@ from .fsutil import (
     write_text_atomic,
     written_under,
 )
+from .output_lock import LOCK, lock_owner, refuse_locked, take_lock
 
 STAMP = ".splashseg"  # the kind and the files splashseg wrote (relative POSIX paths)
-LOCK = ".splashseg.lock"  # {"pid", "host"} of the run writing in the folder; made with O_EXCL
 
 
 @dataclass(frozen=True)
@@ -100,68 +98,6 @@ def weights_file(weights: str | None) -> Path | None:
     if weights is None or weights in ("coco", "none"):
         return None
     return Path(weights)
-
-
-# -- the lock: one run writes in a folder at a time --------------------------------------------------
-def _lock_owner(folder: Path) -> dict | None:
-    """The other live run holding ``folder``'s lock (its lock's contents), or ``None``."""
-    try:
-        owner = json.loads((folder / LOCK).read_text(encoding="utf-8"))
-        pid, host = int(owner["pid"]), str(owner.get("host", ""))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError):
-        return {"pid": "unknown", "host": ""}  # half-written by a run starting this very moment
-    if pid == os.getpid() or (host == socket.gethostname() and not _alive(pid)):
-        return None
-    return owner
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):
-        return True
-    return True
-
-
-def _refuse_locked(folder: Path, owner: dict) -> None:
-    where = f" on {owner['host']}" if owner.get("host") not in ("", socket.gethostname()) else ""
-    raise InputError(f"{folder}: another splashseg run (pid {owner['pid']}{where}) is writing in this folder; "
-                     f"wait for it to finish or choose another --out (a stale {LOCK} of a run that died is "
-                     "taken over)")
-
-
-def _take_lock(folder: Path) -> None:
-    """Create ``folder/LOCK`` with O_EXCL holding this pid; take over a dead run's lock (with a note)."""
-    content = json.dumps({"pid": os.getpid(), "host": socket.gethostname()}).encode()
-    for _ in range(2):
-        try:
-            fd = os.open(folder / LOCK, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            owner = _lock_owner(folder)
-            if owner is not None:
-                _refuse_locked(folder, owner)
-            stale = _read_lock_pid(folder)
-            if stale != os.getpid():
-                print(f"warning: {folder / LOCK}: taking over the lock of pid {stale}, which is no longer running",
-                      file=sys.stderr)
-            with contextlib.suppress(FileNotFoundError):
-                (folder / LOCK).unlink()
-            continue
-        with os.fdopen(fd, "wb") as file:
-            file.write(content)
-        return
-    _refuse_locked(folder, {"pid": _read_lock_pid(folder)})
-
-
-def _read_lock_pid(folder: Path) -> object:
-    try:
-        return json.loads((folder / LOCK).read_text(encoding="utf-8"))["pid"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return "unknown"
 
 
 # -- what splashseg wrote in a folder -----------------------------------------------------------------
@@ -248,7 +184,7 @@ def make_output_dir(out: Path, kind: str, force: bool = False) -> Path:
     out = ensure_dir(out)
     key = _resolved(out)
     if key not in _HELD:
-        _take_lock(out)
+        take_lock(out)
         before = owned_files(out, kind)
         _HELD[key] = _Held(kind, force, before)
         try:
@@ -329,9 +265,9 @@ def check_output_dir(out: Path, inputs: Iterable[str | os.PathLike[str] | None],
         return out
     if not out.is_dir():
         raise InputError(f"{out}: {option} exists and is not a folder")
-    owner = _lock_owner(out)
+    owner = lock_owner(out)
     if owner is not None:
-        _refuse_locked(out, owner)
+        refuse_locked(out, owner)
     stamp = _stamp_kind(out)
     if stamp is not None and stamp != kind and stamp in OUTPUT_KINDS:
         raise InputError(f"{out}: holds the output of splashseg {OUTPUT_KINDS[stamp].command}, not of "

@@ -11,6 +11,7 @@ import click
 from ..apps.splash import SplashOptions
 from ..apps.video import RENDERS, VideoConfig, needs_alpha, run_video_job, video_target
 from ..apps.video_tracking import PROPAGATIONS, TrackingOptions
+from ..distributed import refuse_under_torchrun
 from ..video.pipeline import VideoReport
 from ..video.writer import DEFAULT_CODEC, ENCODERS, X264_PRESETS, EncoderSettings
 from .options import (
@@ -106,6 +107,9 @@ def report_video(report: VideoReport, report_to: Any) -> None:
 
 def run_video_command(file: Path, *, json_mode: bool = False, quiet: bool = False, **options: Any) -> VideoReport:
     """``video`` and ``splash --video``: options -> config -> job -> report."""
+    name = click.get_current_context().info_name  # video, or splash (--video)
+    refuse_under_torchrun(f"{name}: videos are not shared between torchrun's processes yet (each would render "
+                          f"the whole clip); run splashseg {name} as one process")
     report_to = reporter(json_mode, quiet)
     report = run_video_job(video_config(file, **options), report_to)
     report_video(report, report_to)

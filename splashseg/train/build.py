@@ -90,9 +90,8 @@ def build_model(
     weights: ``"coco"``, ``"none"`` or a checkpoint path (a resumed run passes ``"none"``: its checkpoint
     is loaded afterwards). A checkpoint whose class names differ is used with the dataset's names.
     """
-    loaded = load_model(
-        config.model, weights, class_names=class_names, min_size=config.min_size, max_size=config.max_size
-    )
+    loaded = load_model(config.model, weights, class_names=class_names, min_size=config.min_size,
+                        max_size=config.max_size, classes_from=f"dataset {config.dataset}")
     if loaded.class_names != class_names and weights not in ("coco", "none"):
         reporter.warn(
             f"{weights}: checkpoint classes {loaded.class_names[1:]} are renamed to the dataset's "

@@ -93,6 +93,15 @@ def test_damaged_cache_file_names_it(cache_file: Path, write, reason: str):
     assert "\n" not in message and MODELS[MODEL].coco_weights.url in message
 
 
+def test_changed_bytes_in_the_cache_file_are_exit_2(cache_file: Path, tmp_path: Path, image_dir: Path):
+    """A cached COCO file whose tensor bytes changed (disk, copy) fails its CRC check: exit 2 naming it."""
+    _flipped(cache_file)
+    result = CliRunner().invoke(main, ["detect", str(image_dir / "a.jpg"), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert f"error: damaged/unsafe weights file: {cache_file} (a zip archive whose member " in result.output
+    assert "fails its CRC check" in result.output and "Traceback" not in result.output
+
+
 UNSAFE_LOADERS = ("pickle.load", "pickle.loads", "load_state_dict_from_url", "get_state_dict", "torch.hub.load",
                   "torch.jit.load")
 

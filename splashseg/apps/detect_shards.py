@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from ..console import Reporter
 from ..device import resolve_device
 from ..distributed import DistInfo, all_gather_objects, exit_together, local_device, main_first, process_group
+from ..fsutil import record_written, written_under
 from ..predict import PredictConfig, build_predictor
 from .batches import output_names, raise_for_failures
 from .detect import (
@@ -69,9 +70,11 @@ def run_detect_on_ranks(prepare: Callable[[], DetectJob], config: PredictConfig,
     mine = rank_share(job.inputs, info.rank, info.world_size)
     progress = reporter if info.is_main else Reporter(quiet=True)  # rank 0's progress bar shows its share
     part = detect_pictures(job, mine, output_names(job.inputs), predictor, progress, warn=None)
-    parts: list[DetectedPictures] = all_gather_objects(part)
+    gathered = all_gather_objects((part, [str(p) for p in written_under(job.out)]))
+    parts: list[DetectedPictures] = [p for p, _ in gathered]
     merged = merge_parts(parts)
-    if info.is_main:
+    if info.is_main:  # every rank's pictures and masks are this run's: the folder's stamp lists them
+        record_written(job.out / name for _, names in gathered for name in names)
         for _, message in merged.failed:
             reporter.warn(message)
         write_detections_json(job, merged.results)

@@ -211,10 +211,37 @@ def place_file(tmp: Path, target: Path) -> None:
         try:
             rename_no_replace(tmp, target)
         except FileExistsError:
-            raise InputError(f"{target}: appeared while this run was working (another run, or someone else, "
-                             "wrote it); it was kept and this run's output was not written (use --force to "
-                             "replace it)") from None
+            raise _appeared(target) from None
     record_written([target])
+
+
+def _appeared(target: Path) -> InputError:
+    return InputError(f"{target}: appeared while this run was working (another run, or someone else, wrote it); "
+                      "it was kept and this run's output was not written (use --force to replace it)")
+
+
+def place_tree(staged: Path, target: Path) -> None:
+    """Move a staged file or folder onto ``target`` by the rule of :func:`place_file`: what is at
+    ``target`` is replaced (a folder removed first) only when :func:`allow_replace` allowed it; the files
+    moved are recorded as written (:func:`record_written`). :class:`InputError` for a path that appeared."""
+    staged, target = Path(staged), Path(target)
+    if staged.is_file():
+        place_file(staged, target)
+        return
+    if os.path.lexists(target):
+        if _key(target) not in _REPLACEABLE:
+            raise _appeared(target)
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        else:
+            target.unlink()
+    try:
+        os.rename(staged, target)  # onto nothing, or onto an empty folder made this very moment (nothing lost)
+    except OSError as exc:
+        if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
+            raise _appeared(target) from None
+        raise
+    record_written(p for p in target.rglob("*") if p.is_file())
 
 
 @contextlib.contextmanager
@@ -272,7 +299,7 @@ def is_device(path: Path) -> bool:
     return stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
 
 
-from .output_folders import (  # noqa: E402  (the folder rules build on the file rules above)
+from .output_folders import (  # noqa: E402, F401  (re-exported: the folder rules build on the file rules above)
     LOCK,
     OUTPUT_KINDS,
     STAMP,
@@ -286,9 +313,3 @@ from .output_folders import (  # noqa: E402  (the folder rules build on the file
     undo_new_entries,
     weights_file,
 )
-
-__all__ = ["LOCK", "OUTPUT_KINDS", "STAMP", "OutputKind", "allow_replace", "atomic_path", "check_not_input",
-           "check_output_dir", "check_output_files", "check_output_name", "disk_full_reason", "ensure_dir",
-           "forget_written", "full_disk_advice", "is_device", "make_output_dir", "owned_files", "place_file",
-           "record_written", "refuse_overwrite", "release_output_dirs", "rename_no_replace", "undo_new_entries",
-           "weights_file", "write_bytes_atomic", "write_text_atomic", "written_under"]

@@ -97,6 +97,23 @@ def test_atomic_path_keeps_a_file_that_appeared_and_removes_its_temporary(tmp_pa
     assert target.read_text() == "again"
 
 
+def test_a_staged_folder_never_lands_on_a_folder_that_appeared(tmp_path: Path):
+    """annotate-import moves its staged images/ into place (fsutil.place_tree)."""
+    staged, target = tmp_path / ".staging" / "images", tmp_path / "images"
+    staged.mkdir(parents=True)
+    (staged / "a.jpg").write_bytes(b"ours")
+    target.mkdir()
+    (target / "mine.jpg").write_bytes(b"theirs")
+    with pytest.raises(InputError, match="appeared while this run was working"):
+        fsutil.place_tree(staged, target)
+    assert sorted(p.name for p in target.iterdir()) == ["mine.jpg"]
+    fsutil.refuse_overwrite([target], force=True)
+    fsutil.place_tree(staged, target)
+    assert sorted(p.name for p in target.iterdir()) == ["a.jpg"]
+    assert fsutil.written_under(tmp_path) == {Path("images/a.jpg")}
+    fsutil.forget_written()
+
+
 # -- video ---------------------------------------------------------------------------------------------
 @pytest.fixture
 def long_clip(tmp_path: Path) -> Path:

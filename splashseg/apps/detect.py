@@ -17,9 +17,10 @@ from ..console import Reporter
 from ..errors import InputError
 from ..fsutil import check_output_dir, check_output_files, ensure_dir, make_output_dir, weights_file, write_text_atomic
 from ..images import expand_inputs, write_gray_png, write_image
-from ..predict import Detections, PredictConfig, Predictor, build_predictor, coco_results, picture_predict
+from ..predict import Detections, PredictConfig, Predictor, build_predictor, coco_results
 from ..render import draw_detections
 from ..render.cutout import alpha_to_uint8
+from .backend import build_backend
 from .batches import ReadFailures, check_picture_outputs, output_names, read_batches
 
 
@@ -135,7 +136,7 @@ def detect_pictures(job: DetectJob, paths: Sequence[Path], names: dict[Path, str
     """Detect in ``paths`` (all or a share of ``job.inputs``) and write their overlays (``names``: the
     output file name of every input) and masks; ``warn`` is told of each skipped picture."""
     failures, results, per_image = ReadFailures(), [], []
-    predict = picture_predict(predictor, job.refine)
+    predict = build_backend(predictor, refine=job.refine).predict
     with reporter.progress() as bar:
         task = bar.add_task("detect", total=len(paths), rate="")
         for batch in read_batches(paths, predictor.batch_size, failures, warn,

@@ -14,9 +14,10 @@ from ..console import Reporter
 from ..errors import InputError
 from ..fsutil import check_output_dir, check_output_files, make_output_dir, weights_file
 from ..images import expand_inputs, read_image, write_image
-from ..predict import PredictConfig, Predictor, build_predictor, picture_predict
-from ..render import HostCompositor, SplashStyle
+from ..predict import PredictConfig, Predictor, build_predictor
+from ..render import SplashStyle
 from ..render.effects import CUTOUT
+from .backend import build_backend
 from .batches import ReadFailures, check_picture_outputs, output_names, read_batches
 
 
@@ -92,8 +93,8 @@ def run_splash(job: SplashJob, predictor: Predictor, reporter: Reporter) -> dict
     check_output_files([job.out / n for n in names.values()], job.inputs, job.force)
     make_output_dir(job.out, "splash")
     failures, per_image = ReadFailures(), []
-    compositor = HostCompositor(job.style)  # pictures are read, splashed and written on the host
-    predict = picture_predict(predictor, job.refine)  # refined on the model's device, then on the host
+    backend = build_backend(predictor, refine=job.refine)  # pictures: on the host (refined where the model is)
+    compositor, predict = backend.compositor(job.style), backend.predict
     empty = "transparent" if job.style.rgba else job.style.effect
     with reporter.progress() as bar:
         task = bar.add_task("splash", total=len(job.inputs), rate="")

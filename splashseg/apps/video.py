@@ -14,26 +14,26 @@ tracks ``--keep`` chose in colour and encodes. The model runs once.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ..console import Reporter
 from ..errors import InputError
 from ..fsutil import check_output_files, weights_file
-from ..predict import PredictConfig, Predictor, build_predictor, refining
-from ..render import SplashStyle, build_compositor, build_refiner
+from ..predict import PredictConfig, Predictor, build_predictor
+from ..render import SplashStyle
 from ..render.effects import CUTOUT
 from ..video.instance_store import InstanceStore
 from ..video.keep import check_keep, parse_keep
-from ..video.pipeline import PipelineOptions, Predict, VideoReport, check_video_job, process_video, scan_video
+from ..video.pipeline import PipelineOptions, VideoReport, check_video_job, process_video, scan_video
 from ..video.reader import VideoReader
 from ..video.renderers import Render, overlay_renderer, splash_renderer
 from ..video.smoothing import DEFAULT_WEIGHT, MaskSmoother
 from ..video.tracks_json import check_tracks_target, write_tracks_json
 from ..video.transfer import quarter_turns
 from ..video.writer import EncoderSettings
+from .backend import Backend, build_backend
 from .splash import SplashOptions, check_cutout_options, load_style
 from .video_tracking import FrameTracker, TrackingOptions, choose_tracks, replay_predict, tracked_keep, tracked_overlay
 
@@ -84,26 +84,6 @@ def video_target(source: Path, out: str | Path | None, render: str, alpha: bool 
     return path
 
 
-def host_predict(predictor: Predictor) -> Predict:
-    """NumPy RGB ``uint8 [H, W, 3]`` frames -> NumPy :class:`Detections` (the model may be on a GPU)."""
-    return predictor
-
-
-def device_predict(predictor: Predictor) -> Predict:
-    """Torch RGB ``uint8 [H, W, 3]`` frames on the model's device -> :class:`DeviceDetections` there."""
-
-    def predict(frames: Sequence[Any]) -> list[Any]:
-        return predictor.predict_tensors([frame.permute(2, 0, 1) for frame in frames])  # [3, H, W] views
-
-    return predict
-
-
-def frames_device(config: VideoConfig, predictor: Predictor) -> Any:
-    """Where the job's frames live, decided once: on the GPU for a splash with a CUDA model (decoded
-    frames are uploaded once, composited there and copied back), else NumPy on the host (None)."""
-    return predictor.device if predictor.device.type == "cuda" and config.render == "splash" else None
-
-
 def check_video_config(config: VideoConfig) -> None:
     """Everything the job would refuse, before a model is loaded: :class:`InputError`."""
     if config.render == "overlay" and config.refine:
@@ -138,13 +118,12 @@ def run_video(config: VideoConfig, predictor: Predictor, style: SplashStyle, rep
     policy = parse_keep(config.tracking.keep)
     size = upright_size(config.source)
     check_keep(policy, size)
-    device = frames_device(config, predictor)
-    options = PipelineOptions(batch_size=predictor.batch_size, stride=config.stride, device=device)
+    # a splash with a CUDA model keeps its frames on that GPU (uploaded once, composited there, copied back)
+    backend = build_backend(predictor, refine=config.refine, frames_on_model=config.render == "splash")
+    options = PipelineOptions(batch_size=predictor.batch_size, stride=config.stride, transfer=backend.transfer)
     store = InstanceStore()
     first = FrameTracker(config.tracking, policy, store)
-    predict = host_predict(predictor) if device is None else device_predict(predictor)
-    if config.refine:  # on the frames' backend: the GPU when frames live there
-        predict = refining(predict, build_refiner(device), predictor.mask_threshold)
+    predict = backend.predict
     with _progress(reporter, f"track {config.source.name}") as progress:
         frames, model_frames = scan_video(config.source, predict, first, options=options, progress=progress)
     chosen = choose_tracks(policy, first.log, size)  # before --tracks: a refused --keep writes nothing
@@ -152,7 +131,7 @@ def run_video(config: VideoConfig, predictor: Predictor, style: SplashStyle, rep
         write_tracks_json(config.tracking.tracks, first.log, video=config.source.name, frames=frames,
                           fps=_fps(config.source), force=config.force)
     second = FrameTracker(config.tracking, policy, store, replay=True, final_ids=first.log.final_ids())
-    render = _render(config, style, device, chosen, size)
+    render = _render(config, style, backend, chosen, size)
     with _progress(reporter, f"{config.render} {config.source.name}") as progress:
         report = process_video(config.source, config.target, replay_predict, render, encoder=config.encoder,
                                options=options, progress=progress, force=config.force, follow=second)
@@ -161,11 +140,11 @@ def run_video(config: VideoConfig, predictor: Predictor, style: SplashStyle, rep
     return report
 
 
-def _render(config: VideoConfig, style: SplashStyle, device: Any, chosen: set[int],
+def _render(config: VideoConfig, style: SplashStyle, backend: Backend, chosen: set[int],
             size: tuple[int, int]) -> Render:
     if config.render == "overlay":
         return overlay_renderer(tracked_overlay(chosen))
-    compositor = build_compositor(style, device)
+    compositor = backend.compositor(style)
     smoother = MaskSmoother(config.smooth_weight) if config.smooth else None
     return splash_renderer(compositor.splash, smoother, keep=tracked_keep(chosen, size, compositor.from_host),
                            as_alpha=compositor.as_alpha)

@@ -44,13 +44,21 @@ class PipelineOptions:
     """batch_size: frames per ``predict`` call; stride: run ``predict`` on every Nth frame and reuse its
     result for the frames in between; device: where frames go for predict/render (None: NumPy on the
     CPU; ``"cuda:0"``: torch tensors there); upright: show predict/render the frames turned as a player
-    shows them (rotation metadata), turned back before encoding; queue_batches: batches per queue."""
+    shows them (rotation metadata), turned back before encoding; queue_batches: batches per queue;
+    transfer: ``transfer(quarter_turns)`` -> the :class:`~.transfer.FrameTransfer` the job chose (None:
+    :func:`~.transfer.build_transfer` of ``device``)."""
 
     batch_size: int = 1
     stride: int = 1
     device: Any = None
     upright: bool = True
     queue_batches: int = 2
+    transfer: Callable[[int], FrameTransfer] | None = None
+
+    def make_transfer(self, rotation_degrees: int) -> FrameTransfer:
+        """The frame transfer for a video stored with ``rotation_degrees`` (undone when ``upright``)."""
+        turns = quarter_turns(rotation_degrees) if self.upright else 0
+        return self.transfer(turns) if self.transfer is not None else build_transfer(self.device, turns)
 
 
 @dataclass
@@ -212,7 +220,7 @@ def process_video(source: Path, target: Path, predict: Predict, render: Render, 
     started = time.perf_counter()
     with VideoReader(source) as reader:
         info = reader.info
-        transfer = build_transfer(options.device, quarter_turns(info.rotation) if options.upright else 0)
+        transfer = options.make_transfer(info.rotation)
         infer = _Infer(predict, render, options, transfer, follow)
         with atomic_path(target) as tmp:
             writer = VideoWriter(tmp, info, encoder, container)
@@ -240,7 +248,7 @@ def scan_video(source: Path, predict: Predict, follow: Follow, *, options: Pipel
     frame (as in :func:`process_video`). Returns ``(frames, model_frames)``."""
     options = options or PipelineOptions()
     with VideoReader(Path(source)) as reader:
-        transfer = build_transfer(options.device, quarter_turns(reader.info.rotation) if options.upright else 0)
+        transfer = options.make_transfer(reader.info.rotation)
         infer = _Infer(predict, None, options, transfer, follow)
         frames = [0]
 

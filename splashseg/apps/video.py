@@ -17,7 +17,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from ..configs import given_options, known_fields, refuse_unused
 from ..console import Reporter
 from ..errors import InputError
 from ..fsutil import check_output_files, weights_file
@@ -63,7 +65,53 @@ class VideoConfig:
     smooth: bool = False
     smooth_weight: float = DEFAULT_WEIGHT
     force: bool = False
-    refine: bool = False
+
+    @classmethod
+    def from_options(cls, *, file: Path, out: str | Path | None = None, render: str = render,
+                     **params: Any) -> VideoConfig:
+        """``video``'s (or ``splash --video``'s) parameters (click's, by name) -> the config; options that
+        cannot apply to ``render`` are refused (:func:`splashseg.configs.refuse_unused`)."""
+        source, splash = Path(file), SplashOptions.from_options(**params)
+        alpha = needs_alpha(render, splash.effect)
+        config = cls(source, video_target(source, out, render, alpha), render, splash,
+                     PredictConfig.from_options(**params), TrackingOptions(**known_fields(TrackingOptions, params)),
+                     EncoderSettings(**known_fields(EncoderSettings, params), alpha=alpha),
+                     **known_fields(cls, params))
+        if render == "overlay":
+            refuse_overlay_options(config)
+        return config
+
+    @property
+    def refine(self) -> bool:
+        return self.predict.refine
+
+
+OVERLAY_UNUSED = {"--effect": "effect", "--background": "background", "--feather": "feather", "--invert": "invert",
+                  "--blur-sigma": "blur_sigma", "--color": "color"}
+
+
+def refuse_overlay_options(config: VideoConfig) -> None:
+    """``--render overlay`` draws the model's masks, boxes and names: the look of a splash cannot apply."""
+    if config.refine:
+        raise InputError("--refine applies to --render splash (the overlay draws the model's own masks)")
+    if config.splash.effect == CUTOUT:
+        raise InputError("--effect cutout needs --render splash (the overlay has no transparency)")
+    given = given_options(config.splash, OVERLAY_UNUSED) + given_options(config, {"--smooth": "smooth"})
+    refuse_unused(given, "to --render overlay", "it draws the model's masks, boxes and names, not a splash")
+
+
+VIDEO_ONLY = {"--stride": (None, "stride"), "--smooth": (None, "smooth"), "--keep": ("tracking", "keep"),
+              "--propagate": ("tracking", "propagate"), "--hold": ("tracking", "hold"),
+              "--min-hits": ("tracking", "min_hits"), "--tracks": ("tracking", "tracks"),
+              "--crf": ("encoder", "crf"), "--preset": ("encoder", "preset"), "--codec": ("encoder", "codec")}
+
+
+def video_options_given(**params: Any) -> list[str]:
+    """The video-only options among click's ``params`` that differ from :class:`VideoConfig`'s defaults
+    (``splash`` on pictures refuses them)."""
+    config = VideoConfig.from_options(file=Path("video"), **{k: v for k, v in params.items() if k != "out"})
+    return [option for option, (part, name) in VIDEO_ONLY.items()
+            if given_options(getattr(config, part) if part else config, {option: name})]
 
 
 def needs_alpha(render: str, effect: str) -> bool:
@@ -86,10 +134,8 @@ def video_target(source: Path, out: str | Path | None, render: str, alpha: bool 
 
 def check_video_config(config: VideoConfig) -> None:
     """Everything the job would refuse, before a model is loaded: :class:`InputError`."""
-    if config.render == "overlay" and config.refine:
-        raise InputError("--refine applies to --render splash (the overlay draws the model's own masks)")
-    if config.render == "overlay" and config.splash.effect == CUTOUT:
-        raise InputError("--effect cutout needs --render splash (the overlay has no transparency)")
+    if config.render == "overlay":
+        refuse_overlay_options(config)
     if config.splash.effect == CUTOUT:
         check_cutout_options(config.splash)
     if needs_alpha(config.render, config.splash.effect) != config.encoder.alpha:

@@ -59,7 +59,8 @@ def test_every_default_is_the_configs(tmp_path: Path) -> None:
 
 def test_every_option_of_every_command_reaches_its_config(tmp_path: Path) -> None:
     """Each option names a field of the command's config (or of a part of it; ``splash``'s video options:
-    of the video config ``splash --video`` builds), so nothing is forwarded by hand; ``train`` passes only the options the user set (its defaults are TrainConfig's)."""
+    of the video config ``splash --video`` builds), so nothing is forwarded by hand; ``train`` passes only
+    the options the user set (its defaults are TrainConfig's)."""
     configs = _configs(tmp_path)
     assert set(main.commands) - set(configs) == {"train"}
     for name, (config, _) in configs.items():

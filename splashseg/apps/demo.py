@@ -29,7 +29,7 @@ from ..train.run import train
 from .detect import DetectConfig, run_detect
 from .index import write_index
 from .splash import SplashJob, run_splash
-from .video import VideoConfig, run_video
+from .video import VideoConfig, open_video_job, run_video
 
 
 @dataclass
@@ -160,7 +160,8 @@ def _run_steps(config: DemoConfig, reporter: Reporter) -> dict[str, Any]:
 
     start = time.perf_counter()
     clip = VideoConfig(out / "clip.mp4", out / "clip-splash.mp4", force=True)
-    report = run_video(clip, predictor, SplashStyle(), reporter)
+    with open_video_job(clip) as job:
+        report = run_video(job, predictor, SplashStyle(), reporter)
     _step(config, reporter, f"splash video ({report.frames} frames)", start)
 
     result = {"segm_AP": evaluation.metrics["segm"]["AP"], "bbox_AP": evaluation.metrics["bbox"]["AP"],

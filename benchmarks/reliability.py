@@ -2,7 +2,8 @@
 
 Runs the suite with the ``cases_log`` plugin (``benchmarks/cases_log.py``, which records every CLI run in
 the file ``SPLASHSEG_CASES_LOG`` names: the command, its exit code and the test) and prints a Markdown
-table: runs per command and how many of them are expected failures (exit 2: bad input or usage; 1: failure while running; 130/143: interrupted).
+table: runs per command and how many of them are expected failures (exit 2: bad input or usage; 1: failure
+while running; 130/143: interrupted).
 
     .venv/bin/python benchmarks/reliability.py            # the whole suite (a few minutes)
     .venv/bin/python benchmarks/reliability.py -- -k cli  # extra arguments after -- go to pytest

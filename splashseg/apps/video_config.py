@@ -23,12 +23,12 @@ RENDERS = ("splash", "overlay")
 class VideoConfig:
     """Everything ``video`` (and ``splash --video``) was asked for; the CLI's defaults are these.
 
-    target: the output file (the CLI resolves ``--out`` with :func:`video_target`). render: ``splash``
-    or ``overlay``. stride: the model runs on every Nth frame (tracking carries objects in between).
-    smooth: temporal smoothing of the keep-mask (EMA with ``smooth_weight``, see
-    :mod:`splashseg.video.smoothing`). refine: refine the model's masks against their frames (splash only;
-    ``predict.soft_masks`` must be set). ``splash.effect`` ``cutout`` needs ``encoder.alpha`` (see
-    :func:`needs_alpha`).
+    target: the output file (:meth:`from_options` resolves ``--out`` with :func:`video_target`). render:
+    ``splash`` or ``overlay``. stride: the model runs on every Nth frame (tracking carries objects in
+    between). smooth: temporal smoothing of the keep-mask (EMA with ``smooth_weight``, see
+    :mod:`splashseg.video.smoothing`). ``predict.refine``: refine the model's masks against their frames
+    (splash only). ``splash.effect`` ``cutout`` needs ``encoder.alpha`` (:meth:`from_options` sets it
+    from :func:`needs_alpha`).
     """
 
     source: Path

@@ -167,7 +167,7 @@ class SplashConfig:
 def splash_job(config: SplashConfig) -> SplashJob:
     """The pictures ``config.sources`` name and the style (its background read), with the output folder
     checked (nothing written yet)."""
-    paths = expand_inputs(config.sources)
+    paths = expand_inputs(config.sources, video_advice="use splashseg splash --video {path}")
     style = load_style(config.splash)
     check_picture_outputs(config.out, config.sources, paths, "splash", config.force, suffix=output_suffix(style),
                           other_inputs=(config.splash.background, weights_file(config.predict.weights)))

@@ -128,6 +128,7 @@ def run_video(job: VideoJob, predictor: Predictor, style: SplashStyle, reporter:
     tracker = FrameTracker(config.tracking, job.plan.policy, store)
     with _progress(reporter, f"track {config.source.name}") as progress:
         frames, model_frames = scan_video(job.reader, backend.predict, tracker, options=options, progress=progress)
+    tracker.tracker.finish()  # a clip with fewer model frames than --min-hits keeps what it saw on all of them
     chosen = choose_tracks(job.plan.policy, tracker.log, job.plan.frame_size)  # a refused --keep writes nothing
     if config.tracking.tracks is not None:
         write_tracks_json(config.tracking.tracks, tracker.log, video=config.source.name, frames=frames,
@@ -138,7 +139,17 @@ def run_video(job: VideoJob, predictor: Predictor, style: SplashStyle, reporter:
                                progress=progress, force=config.force, recall=recall_tracks(store, tracker.log))
     report.model_frames, report.seconds = model_frames, time.perf_counter() - started
     report.tracks, report.kept_tracks = tracker.log.ids(), sorted(chosen)
+    if not chosen:
+        report.warnings.append(f"{config.source}: no objects found; {_nothing_kept(config)}")
     return report
+
+
+def _nothing_kept(config: VideoConfig) -> str:
+    """What a clip without kept tracks looks like (the picture commands' "no objects found" warning)."""
+    if config.render == "overlay":
+        return "nothing is drawn"
+    look = "transparent" if config.splash.effect == CUTOUT else config.splash.effect
+    return f"every frame is {'kept' if config.splash.invert else look}"
 
 
 def _render(config: VideoConfig, style: SplashStyle, backend: Backend, chosen: set[int],

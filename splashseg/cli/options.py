@@ -69,7 +69,7 @@ def device_option(func: F) -> F:
                         help="Where the model runs; auto picks CUDA when available.")(func)
 
 
-def model_options(default_weights: str | None = "coco") -> Callable[[F], F]:
+def model_options(default_weights: str | None = PredictConfig.weights) -> Callable[[F], F]:
     """``--model --weights --device --min-size --max-size``: which network and where it runs."""
     return _compose(
         click.option("--model", "model_name", type=click.Choice(MODEL_NAMES), default=None,

@@ -26,6 +26,7 @@ from ..render import draw_detections, instance_colors
 from ..video.flow import FlowPropagator
 from ..video.instances import host_instances
 from ..video.keep import KeepPolicy, keep_mask, select_tracks
+from ..video.stages import NO_CLOCK
 from ..video.track_log import TrackLog
 from ..video.track_store import TrackStore
 from ..video.tracking import DEFAULT_HOLD, DEFAULT_MIN_HITS, Tracker, TrackState
@@ -49,22 +50,28 @@ class TrackingOptions:
 
 class FrameTracker:
     """Pass 1's ``follow`` hook: flow, then tracker, on every frame in order; each frame's tracks go to
-    ``store``. Returns the live :class:`TrackState` list of the frame."""
+    ``store``; ``clock`` (:class:`~splashseg.video.stages.StageClock`) gets the seconds of the flow, the
+    tracking and the store. Returns the live :class:`TrackState` list of the frame."""
 
-    def __init__(self, options: TrackingOptions, policy: KeepPolicy, store: TrackStore) -> None:
+    def __init__(self, options: TrackingOptions, policy: KeepPolicy, store: TrackStore, *,
+                 clock: Any = NO_CLOCK) -> None:
         self.flow = FlowPropagator() if options.propagate == "flow" else None
         self.tracker = Tracker(hold=options.hold, min_hits=options.min_hits, log=TrackLog(probe=policy.point))
-        self.store = store
+        self.store, self.clock = store, clock
 
     @property
     def log(self) -> TrackLog:
         return self.tracker.log
 
     def __call__(self, index: int, upright_rgb: np.ndarray, keyframe_result: Any) -> list[TrackState]:
-        flow = self.flow.advance(upright_rgb) if self.flow is not None else None
-        found = host_instances(keyframe_result) if keyframe_result is not None else None
-        states = self.tracker.update(index, found, flow)
-        self.store.put(index, states)
+        with self.clock("flow"):  # the flow field, and every track carried along it
+            flow = self.flow.advance(upright_rgb) if self.flow is not None else None
+            self.tracker.advance(index, flow)
+        with self.clock("track"):
+            found = host_instances(keyframe_result) if keyframe_result is not None else None
+            states = self.tracker.observe(found)
+        with self.clock("store"):
+            self.store.put(index, states)
         return states
 
 

@@ -12,6 +12,7 @@ from ..apps.video import RENDERS, VideoConfig, run_video_job
 from ..apps.video_tracking import PROPAGATIONS, TrackingOptions
 from ..distributed import refuse_under_torchrun
 from ..video.pipeline import VideoReport
+from ..video.stages import stages_line
 from ..video.writer import ENCODERS, X264_PRESETS, EncoderSettings
 from .options import (
     model_options,
@@ -74,13 +75,15 @@ def report_video(report: VideoReport, report_to: Any) -> None:
     report_to.info(f"wrote {report.target} ({report.frames} frames, model on {report.model_frames}, "
                    f"{report.fps:.1f} fps, {len(report.tracks)} track(s), kept in colour: {kept}, "
                    f"{report.audio_streams} audio stream(s))")
+    if report.stages:
+        report_to.info(stages_line(report.stages, report.frames))
     report_to.emit_json({
         "input": str(report.source), "output": str(report.target), "frames": report.frames,
         "header_frames": report.header_frames, "lost_frames": report.lost_frames,
         "model_frames": report.model_frames, "seconds": round(report.seconds, 3), "fps": round(report.fps, 3),
         "width": report.width, "height": report.height, "rotation": report.rotation,
         "audio_streams": report.audio_streams, "tracks": report.tracks, "kept_tracks": report.kept_tracks,
-        "notes": report.notes, "warnings": report.warnings,
+        "stages": report.stages, "notes": report.notes, "warnings": report.warnings,
     })
 
 

@@ -120,14 +120,24 @@ class Tracker:
         device), or None on a frame the model skipped. flow: the :class:`FrameFlow` from the previous
         frame to this one, or None (tracks are then held as they were).
         """
+        self.advance(frame_index, flow)
+        return self.observe(instances)
+
+    def advance(self, frame_index: int, flow: Any = None) -> None:
+        """The first half of :meth:`update`: go to ``frame_index`` and carry the live tracks there by
+        ``flow`` (or hold them). Follow with :meth:`observe` on the same frame."""
         if self._frame is not None and frame_index <= self._frame:
             raise ValueError(f"frame {frame_index} after frame {self._frame}: frames must come in order")
         self._frame = frame_index
         self._carry(flow)
+
+    def observe(self, instances: Any = None) -> list[TrackState]:
+        """The second half of :meth:`update`: match this frame's detections (None on a frame the model
+        skipped), log the frame and return the live tracks' snapshots."""
         if instances is not None:
             self.model_frames += 1
             self._observe(host_instances(instances))
-        self.log.record(frame_index, self.tracks)
+        self.log.record(self._frame, self.tracks)
         return [replace(t, votes=dict(t.votes)) for t in self.tracks]  # snapshots: later frames change tracks
 
     def finish(self) -> dict[int, int]:

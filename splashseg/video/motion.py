@@ -43,8 +43,8 @@ def move_soft(mask: SoftMask, fit: np.ndarray) -> SoftMask:
         return SoftMask.empty(mask.frame_size)
     local = np.array(fit, np.float64)  # maps the crop's pixels to the target region's pixels
     local[:, 2] += local[:, :2] @ (x1, y1) - (to_x1, to_y1)
-    moved = cv2.warpAffine(np.ascontiguousarray(mask.values), local, (to_x2 - to_x1, to_y2 - to_y1), flags=cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    moved = cv2.warpAffine(np.ascontiguousarray(mask.values), local, (to_x2 - to_x1, to_y2 - to_y1),
+                           flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     return SoftMask.placed(to_x1, to_y1, moved, mask.frame_size)
 
 

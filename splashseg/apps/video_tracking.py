@@ -109,8 +109,12 @@ def track_detections(states: list[TrackState], frame_size: tuple[int, int]) -> t
         empty = Detections(np.zeros((0, 4), np.float32), np.zeros(0, np.int64), np.zeros(0, np.float32),
                            np.zeros((0, *frame_size), bool), [])
         return empty, np.zeros((0, 3), np.uint8)
+    masks = np.zeros((len(shown), *frame_size), bool)  # [N, H, W]: each track's pixels at >= 0.5 pasted in
+    for mask, state in zip(masks, shown, strict=True):
+        crop = state.soft.binary()
+        mask[crop.y: crop.y + crop.bits.shape[0], crop.x: crop.x + crop.bits.shape[1]] = crop.bits
     det = Detections(np.stack([s.box for s in shown]).astype(np.float32), np.zeros(len(shown), np.int64),
-                     np.asarray([s.score for s in shown], np.float32), np.stack([s.mask >= 0.5 for s in shown]),
+                     np.asarray([s.score for s in shown], np.float32), masks,
                      [f"{s.class_name} #{s.id}" for s in shown])
     palette = instance_colors(max(s.id for s in shown) + 1)
     return det, palette[[s.id for s in shown]]

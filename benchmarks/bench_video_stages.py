@@ -26,6 +26,7 @@ import tempfile
 from pathlib import Path
 
 import av
+import numpy as np
 import torch
 
 from splashseg.apps.splash import SplashOptions, load_style
@@ -102,6 +103,7 @@ def profile_work_thread() -> cProfile.Profile:
 def run_case(name: str, clip: Path, folder: Path, strides: list[int], replay: Path | None) -> list[dict]:
     torch.manual_seed(0)  # random weights: the same junk detections on every run
     predictor = build_predictor(MODELS[name])
+    predictor([np.zeros((720, 1280, 3), np.uint8)])  # warm-up: the first forward pass sets things up (seconds)
     spent = replaying(predictor, replay / name) if replay is not None else None
     style, quiet, rows = load_style(SplashOptions()), Reporter(quiet=True), []
     for stride in strides:

@@ -16,7 +16,9 @@ count, not the count since a track was born, so an object that first appears on 
 a longer clip still needs ``min_hits``. A track's class is the majority of the model's names for it.
 
 Everything here runs on the host with NumPy, also when the model runs on CUDA: detections are copied to
-the host with :func:`~splashseg.video.instances.host_instances` (masks as float32 [N, H, W] in [0, 1]).
+the host with :func:`~splashseg.video.instances.host_instances` (masks as bool or float32 [N, H, W]), and
+each detection's mask is cut once to the crop around it (:class:`~splashseg.video.soft_mask.SoftMask`):
+from then on a track costs what its object covers, not the frame.
 """
 
 from __future__ import annotations

@@ -1,0 +1,150 @@
+"""How stable a video's result is over time: three figures per video, pure NumPy on masks and flow fields.
+
+* **propagation IoU** (:class:`PropagationScore`): with ``--stride N > 1`` the model sees every Nth frame
+  and optical flow carries each track's mask in between. At every keyframe the mask carried from the
+  previous keyframe meets the model's fresh mask of the same track: their IoU says how far the carried
+  mask drifted in ``N`` frames (1: not at all). Reported as the mean over keyframes and the worst
+  keyframe. It costs nothing: both masks exist anyway.
+* **flicker** (:class:`FlickerScore`): the keep-mask's warping error between consecutive frames, after
+  Lai et al., "Learning Blind Video Temporal Consistency" (ECCV 2018): the mask of frame t-1 is moved
+  onto frame t by the backward flow and compared with the mask of frame t, over the pixels visible in
+  both frames. Occluded pixels (uncovered background, objects leaving the picture) are found by the
+  forward-backward consistency check of Sundaram et al. (ECCV 2010), as Lai et al. do:
+  ``|f(x) + g(x + f(x))|^2 > a (|f|^2 + |g|^2) + b`` with ``a = 0.01``, ``b = 0.5`` (pixels^2). Lai et al.
+  average the error over the visible pixels of the frame; here it is divided by the kept area instead
+  (the soft union of the two masks), so the figure does not shrink with the objects: 0 means the kept
+  region moves exactly as the picture does, 0.1 that a tenth of it appears or vanishes from one frame to
+  the next. Reported as the mean over frame pairs where something is kept.
+* **births and deaths per minute** (:func:`track_turnover`): tracks that start after the first frame
+  and tracks that end before the last one, per minute of video; a steady scene scores 0 and 0, identity
+  churn (one object losing its track and getting a new one) raises both.
+
+Arrays: masks float32 (or bool) ``[h, w]`` in [0, 1]; flow float32 ``[h, w, 2]`` in pixels of that
+size, ``(dx, dy)``: forward flow ``g`` per pixel of the previous frame (where it goes), backward flow
+``f`` per pixel of the current frame (where it came from), as :class:`splashseg.video.flow.FrameFlow`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+CONSISTENCY_ALPHA = 0.01  # Sundaram et al.'s forward-backward tolerance, relative to the flows' size
+CONSISTENCY_BETA = 0.5  # ... and absolute, in pixels^2
+MASK_THRESHOLD = 0.5  # a soft mask's pixel counts as the object's from here (IoU)
+
+
+def mask_iou(a: np.ndarray, b: np.ndarray, threshold: float = MASK_THRESHOLD) -> float:
+    """IoU of two masks of one size (soft masks cut at ``threshold``); 1.0 when both are empty."""
+    a, b = np.asarray(a) >= threshold, np.asarray(b) >= threshold
+    union = np.count_nonzero(a | b)
+    return 1.0 if union == 0 else np.count_nonzero(a & b) / union
+
+
+def sample(image: np.ndarray, map_x: np.ndarray, map_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bilinear read of ``image`` (float [h, w] or [h, w, C]) at float positions ``map_x``/``map_y``
+    ([H, W] pixel coordinates). Returns (values [H, W] or [H, W, C] float32, inside bool [H, W]); a
+    position outside the picture reads 0 and is not ``inside``."""
+    height, width = image.shape[:2]
+    inside = (map_x >= 0) & (map_x <= width - 1) & (map_y >= 0) & (map_y <= height - 1)
+    x = np.clip(map_x, 0, width - 1)
+    y = np.clip(map_y, 0, height - 1)
+    x0, y0 = np.floor(x).astype(np.intp), np.floor(y).astype(np.intp)
+    x1, y1 = np.minimum(x0 + 1, width - 1), np.minimum(y0 + 1, height - 1)
+    wx, wy = (x - x0).astype(np.float32), (y - y0).astype(np.float32)
+    if image.ndim == 3:
+        wx, wy = wx[..., None], wy[..., None]
+    img = image.astype(np.float32, copy=False)
+    top = img[y0, x0] * (1 - wx) + img[y0, x1] * wx
+    bottom = img[y1, x0] * (1 - wx) + img[y1, x1] * wx
+    values = top * (1 - wy) + bottom * wy
+    values[~inside] = 0
+    return values, inside
+
+
+def _sources(backward: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each current pixel came from in the previous frame: (x + f_x, y + f_y), float32 [h, w] each."""
+    height, width = backward.shape[:2]
+    grid_y, grid_x = np.mgrid[0:height, 0:width].astype(np.float32)
+    return grid_x + backward[..., 0], grid_y + backward[..., 1]
+
+
+def visible(forward: np.ndarray, backward: np.ndarray, alpha: float = CONSISTENCY_ALPHA,
+            beta: float = CONSISTENCY_BETA) -> np.ndarray:
+    """bool [h, w]: the current frame's pixels seen in the previous frame too (forward-backward consistent,
+    coming from inside the picture); False where they were occluded or outside it."""
+    src_x, src_y = _sources(backward)
+    there, inside = sample(forward, src_x, src_y)  # g at x + f(x), [h, w, 2]
+    loop = backward + there  # ~0 where the two flows agree
+    size = (backward ** 2).sum(axis=2) + (there ** 2).sum(axis=2)
+    return inside & ((loop ** 2).sum(axis=2) <= alpha * size + beta)
+
+
+def warp_previous(previous: np.ndarray, backward: np.ndarray) -> np.ndarray:
+    """float32 [h, w]: the previous frame's mask moved onto the current frame by the backward flow."""
+    return sample(np.asarray(previous, np.float32), *_sources(backward))[0]
+
+
+def warping_error(previous: np.ndarray, current: np.ndarray, forward: np.ndarray,
+                  backward: np.ndarray) -> float | None:
+    """Flicker of one frame pair (see the module): ``sum |M_t - W(M_t-1)|`` over the visible pixels,
+    divided by the kept area ``sum max(M_t, W(M_t-1))`` there. None when nothing is kept in either."""
+    moved = warp_previous(previous, backward)
+    current = np.asarray(current, np.float32)
+    seen = visible(forward, backward)
+    area = float(np.maximum(moved, current)[seen].sum())
+    if area < 1.0:  # less than one pixel's worth of kept area: no figure
+        return None
+    return float(np.abs(current - moved)[seen].sum()) / area
+
+
+@dataclass
+class FlickerScore:
+    """Collects :func:`warping_error` frame pair by frame pair; ``values`` holds the defined ones."""
+
+    values: list[float] = field(default_factory=list)
+
+    def add(self, previous: np.ndarray, current: np.ndarray, forward: np.ndarray, backward: np.ndarray) -> None:
+        error = warping_error(previous, current, forward, backward)
+        if error is not None:
+            self.values.append(error)
+
+    def summary(self) -> float | None:
+        """Mean flicker over the frame pairs that keep something (None when none did)."""
+        return float(np.mean(self.values)) if self.values else None
+
+
+@dataclass
+class PropagationScore:
+    """Collects, keyframe by keyframe, the IoU of each track's carried mask with its fresh detection."""
+
+    keyframes: list[tuple[int, float]] = field(default_factory=list)  # (frame index, mean IoU there)
+
+    def add(self, frame: int, carried: Sequence[np.ndarray], fresh: Sequence[np.ndarray]) -> None:
+        """carried[i] and fresh[i]: one track's mask moved from the previous keyframe, and the model's."""
+        if len(carried) != len(fresh):
+            raise ValueError(f"{len(carried)} carried masks for {len(fresh)} fresh ones")
+        if carried:
+            self.keyframes.append((frame, float(np.mean([mask_iou(c, f) for c, f in zip(carried, fresh)]))))
+
+    def summary(self) -> dict[str, float | int | None]:
+        """``{"mean", "worst", "worst_frame", "keyframes"}``; mean/worst None without a compared keyframe."""
+        if not self.keyframes:
+            return {"mean": None, "worst": None, "worst_frame": None, "keyframes": 0}
+        frame, worst = min(self.keyframes, key=lambda item: (item[1], item[0]))
+        return {"mean": round(float(np.mean([v for _, v in self.keyframes])), 4), "worst": round(worst, 4),
+                "worst_frame": frame, "keyframes": len(self.keyframes)}
+
+
+def track_turnover(spans: Sequence[tuple[int, int]], frames: int, fps: float | None) -> dict[str, float | None]:
+    """Track births and deaths per minute. spans: each track's (first frame, last frame); frames: the
+    video's frame count; fps: its mean rate. A birth is a track starting after frame 0, a death one ending
+    before the last frame. None per minute when the duration is unknown."""
+    births = sum(1 for first, _ in spans if first > 0)
+    deaths = sum(1 for _, last in spans if last < frames - 1)
+    minutes = frames / fps / 60.0 if fps and frames else None
+    per_minute = (lambda n: round(n / minutes, 3)) if minutes else (lambda n: None)
+    return {"births": births, "deaths": deaths, "births_per_minute": per_minute(births),
+            "deaths_per_minute": per_minute(deaths)}

@@ -81,8 +81,9 @@ def detect(inputs, model_name, weights, device, min_size, max_size, conf, classe
 
 @click.command()
 @click.argument("inputs", nargs=-1, required=False, metavar="INPUT...")
-@click.option("--video", "video_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Splash this video instead (same as `splashseg video FILE --render splash`).")
+@click.option("--video", "video_files", multiple=True, metavar="VIDEO",
+              help="Splash this video instead (same as `splashseg video VIDEO --render splash`); a file, folder "
+                   "or glob, and may be given several times (then --out is a folder).")
 @model_options()
 @prediction_options
 @splash_style_options
@@ -91,7 +92,7 @@ def detect(inputs, model_name, weights, device, min_size, max_size, conf, classe
 @output_options(f"Folder for the splashed pictures [default: {SplashConfig.out}]; with --video a folder or a "
                 ".mp4/.mkv/.mov file [default: FILE-splash.mp4 beside FILE; FILE-splash.webm for --effect cutout].",
                 out_default=None)
-def splash(inputs, video_file, model_name, weights, device, min_size, max_size, conf, classes, batch_size, agnostic_nms,  # noqa: ANN001
+def splash(inputs, video_files, model_name, weights, device, min_size, max_size, conf, classes, batch_size, agnostic_nms,  # noqa: ANN001
            effect, background, feather, invert, blur_sigma, color, refine, out, force, json_mode, quiet,
            **video_options) -> None:
     """Keep the detected objects in colour and turn everything else gray.
@@ -108,10 +109,10 @@ def splash(inputs, video_file, model_name, weights, device, min_size, max_size, 
         splashseg splash photo.jpg --effect cutout --refine --out cutouts/
         splashseg splash --video clip.mp4 --effect blur --out clip-splash.mp4
     """
-    if video_file is not None:
+    if video_files:
         if inputs:
             raise click.UsageError("give either pictures or --video FILE, not both")
-        run_video_command(video_file, out=out, render="splash", effect=effect, background=background,
+        run_video_command(video_files, out=out, render="splash", effect=effect, background=background,
                           feather=feather, invert=invert, blur_sigma=blur_sigma, color=color, refine=refine,
                           model_name=model_name,
                           weights=weights, device=device, min_size=min_size, max_size=max_size, conf=conf,

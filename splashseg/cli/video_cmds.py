@@ -10,8 +10,9 @@ import click
 
 from ..apps.splash import SplashOptions
 from ..apps.video import RENDERS, VideoConfig, needs_alpha, run_video_job, video_target
+from ..apps.video_report import summary_line
+from ..apps.video_scale import run_video_batch
 from ..apps.video_tracking import PROPAGATIONS, TrackingOptions
-from ..video.pipeline import VideoReport
 from ..video.writer import DEFAULT_CODEC, ENCODERS, X264_PRESETS, EncoderSettings
 from .options import (
     model_options,
@@ -47,9 +48,9 @@ def video_encoding_options(func: F) -> F:
                      metavar="N", help="Model frames a missed object keeps its (flow-moved) mask before it ends."),
         click.option("--min-hits", type=click.IntRange(1, 10_000), default=tracking.min_hits, show_default=True,
                      metavar="N", help="Model frames that must find an object before it gets colour."),
-        click.option("--tracks", "tracks_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                     help="Also write every track (id, class, frames, boxes, scores) as JSON to this file "
-                          "(replaced only with --force)."),
+        click.option("--tracks", "tracks_file", type=click.Path(path_type=Path), default=None,
+                     help="Also write every track (id, class, frames, boxes, scores) as JSON to this file; "
+                          "with several videos a folder with one JSON per video (replaced only with --force)."),
         click.option("--smooth", is_flag=True,
                      help="Temporal smoothing of the keep-mask (an exponential moving average over frames) "
                           "against flicker."),
@@ -82,36 +83,28 @@ def video_config(file: Path, *, out: str | Path | None, render: str, effect: str
         refine=refine)
 
 
-def report_video(report: VideoReport, report_to: Any) -> None:
-    """Warnings, notes, the one-line result and the ``--json`` summary of a rendered video."""
-    for warning in report.warnings:
-        report_to.warn(warning)
-    for note in report.notes:
-        report_to.info(note)
-    kept = ", ".join(map(str, report.kept_tracks)) or "none"
-    report_to.info(f"wrote {report.target} ({report.frames} frames, model on {report.model_frames}, "
-                   f"{report.fps:.1f} fps, {len(report.tracks)} track(s), kept in colour: {kept}, "
-                   f"{report.audio_streams} audio stream(s))")
-    report_to.emit_json({
-        "input": str(report.source), "output": str(report.target), "frames": report.frames,
-        "header_frames": report.header_frames, "lost_frames": report.lost_frames,
-        "model_frames": report.model_frames, "seconds": round(report.seconds, 3), "fps": round(report.fps, 3),
-        "width": report.width, "height": report.height, "rotation": report.rotation,
-        "audio_streams": report.audio_streams, "tracks": report.tracks, "kept_tracks": report.kept_tracks,
-        "notes": report.notes, "warnings": report.warnings,
-    })
+def show_videos(summary: dict[str, Any], reports: list[Any], report_to: Any) -> None:
+    """Each video's warnings, notes and summary lines, then the run's ``--json``."""
+    for report in reports:
+        for warning in report.warnings:
+            report_to.warn(warning)
+        for note in report.notes:
+            report_to.info(note)
+        report_to.info(summary_line(report))
+    report_to.emit_json(summary)
 
 
-def run_video_command(file: Path, *, json_mode: bool = False, quiet: bool = False, **options: Any) -> VideoReport:
-    """``video`` and ``splash --video``: options -> config -> job -> report."""
+def run_video_command(inputs: tuple[str, ...], *, json_mode: bool = False, quiet: bool = False,
+                      **options: Any) -> None:
+    """``video`` and ``splash --video``: options -> a config per video -> the job on every rank -> report."""
     report_to = reporter(json_mode, quiet)
-    report = run_video_job(video_config(file, **options), report_to)
-    report_video(report, report_to)
-    return report
+    template = video_config(Path(inputs[0]), **options)
+    run_video_batch(list(inputs), template, options.get("out"), report_to,
+                    lambda summary, reports: show_videos(summary, reports, report_to))
 
 
 @click.command("video")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("--render", type=click.Choice(RENDERS), default=VideoConfig.render, show_default=True,
               help="Colour splash, or detect's overlay (masks, boxes, names and track ids).")
 @video_encoding_options
@@ -121,7 +114,7 @@ def run_video_command(file: Path, *, json_mode: bool = False, quiet: bool = Fals
 @prediction_options
 @output_options("Output video (.mp4, .mkv or .mov; with --effect cutout .webm or .mov) or a folder for "
                 "FILE-RENDER.mp4 [default: FILE-RENDER.mp4 beside FILE; FILE-splash.webm for --effect cutout].")
-def video(file: Path, **options: Any) -> None:
+def video(inputs: tuple[str, ...], **options: Any) -> None:
     """Colour splash (or detection overlay) on every frame of a video, objects tracked over time.
 
     Decodes anything FFmpeg reads, runs the model in batches (on every --stride-th frame), links the
@@ -139,7 +132,7 @@ def video(file: Path, **options: Any) -> None:
         splashseg video clip.mp4 --effect cutout --refine --out clip-cutout.webm
         splashseg video clip.mp4 --stride 5 --render overlay --tracks tracks.json --out tracked.mp4
     """
-    run_video_command(file, **options)
+    run_video_command(inputs, **options)
 
 
 COMMANDS = [video]

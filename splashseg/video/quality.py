@@ -148,3 +148,32 @@ def track_turnover(spans: Sequence[tuple[int, int]], frames: int, fps: float | N
     per_minute = (lambda n: round(n / minutes, 3)) if minutes else (lambda n: None)
     return {"births": births, "deaths": deaths, "births_per_minute": per_minute(births),
             "deaths_per_minute": per_minute(deaths)}
+
+
+@dataclass
+class VideoQuality:
+    """A video's three figures (see the module): ``propagation`` from :meth:`PropagationScore.summary`,
+    ``flicker`` from :meth:`FlickerScore.summary`, ``turnover`` from :func:`track_turnover`."""
+
+    propagation: dict[str, float | int | None] = field(default_factory=lambda: PropagationScore().summary())
+    flicker: float | None = None
+    turnover: dict[str, float | None] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, object]:
+        """``propagation_iou`` (mean, worst, worst_frame, keyframes), ``flicker``, births/deaths per minute."""
+        return {"propagation_iou": self.propagation,
+                "flicker": None if self.flicker is None else round(self.flicker, 4),
+                "births_per_minute": self.turnover.get("births_per_minute"),
+                "deaths_per_minute": self.turnover.get("deaths_per_minute")}
+
+    def line(self) -> str:
+        """``propagation IoU 0.91 (worst 0.72 at frame 45), flicker 0.031, 1.2 births and 0.6 deaths/min``."""
+        parts = []
+        if self.propagation.get("mean") is not None:
+            parts.append(f"propagation IoU {self.propagation['mean']:.2f} (worst {self.propagation['worst']:.2f} "
+                         f"at frame {self.propagation['worst_frame']})")
+        parts.append("flicker -" if self.flicker is None else f"flicker {self.flicker:.3f}")
+        births, deaths = self.turnover.get("births_per_minute"), self.turnover.get("deaths_per_minute")
+        if births is not None:
+            parts.append(f"{births:g} births and {deaths:g} deaths/min")
+        return ", ".join(parts)

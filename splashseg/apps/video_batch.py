@@ -36,11 +36,13 @@ OUT_KIND = "video"
 @dataclass
 class VideoBatch:
     """What a run works on: one config per video (input order), each video's frame count from its headers
-    (None when unknown; for sharing only), and whether it is a many-video run (``--out`` a folder)."""
+    (None when unknown; for sharing only), whether it is a many-video run (``--out`` a folder), and
+    ``--tracks`` as given (the folder of a many-video run)."""
 
     configs: list[VideoConfig]
     frames: list[int | None]
     several: bool
+    tracks: Path | None = None
 
 
 @dataclass
@@ -85,7 +87,7 @@ def plan_video_batch(inputs: Sequence[str | Path], template: VideoConfig, out: s
         track_file = _tracks_path(tracks, video) if several else tracks
         configs.append(dataclasses.replace(template, source=video.path, target=targets[video.path],
                                            tracking=dataclasses.replace(template.tracking, tracks=track_file)))
-    return VideoBatch(configs, [frame_estimate(v.path) for v in videos], several)
+    return VideoBatch(configs, [frame_estimate(v.path) for v in videos], several, tracks)
 
 
 def check_batch_outputs(batch: VideoBatch, inputs: Sequence[str | Path], out: str | Path | None) -> None:
@@ -98,8 +100,8 @@ def check_batch_outputs(batch: VideoBatch, inputs: Sequence[str | Path], out: st
     protected = [*inputs, *(c.source for c in batch.configs), template.splash.background,
                  weights_file(template.predict.weights)]
     folders = {"--out": Path(out)} if out is not None and str(out) != "" else {}
-    if template.tracking.tracks is not None:
-        folders["--tracks"] = Path(template.tracking.tracks)
+    if batch.tracks is not None:
+        folders["--tracks"] = Path(batch.tracks)
     for option, folder in folders.items():
         check_output_dir(folder, protected, OUT_KIND, option=option)
     targets = [c.target for c in batch.configs]

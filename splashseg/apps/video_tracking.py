@@ -26,6 +26,8 @@ from ..video.flow import FlowPropagator
 from ..video.instance_store import InstanceStore
 from ..video.instances import host_instances
 from ..video.keep import KeepPolicy, keep_mask, select_tracks
+from ..video.quality import PropagationScore
+from ..video.quality_meter import FlickerMeter
 from ..video.track_log import TrackLog
 from ..video.tracking import DEFAULT_HOLD, DEFAULT_MIN_HITS, Tracker, TrackState
 
@@ -56,11 +58,12 @@ class FrameTracker:
     """
 
     def __init__(self, options: TrackingOptions, policy: KeepPolicy, store: InstanceStore, *,
-                 replay: bool = False, final_ids: dict[int, int] | None = None) -> None:
+                 replay: bool = False, final_ids: dict[int, int] | None = None,
+                 propagation: PropagationScore | None = None, meter: FlickerMeter | None = None) -> None:
         self.flow = FlowPropagator() if options.propagate == "flow" else None
         self.tracker = Tracker(hold=options.hold, min_hits=options.min_hits, log=TrackLog(probe=policy.point),
-                               final_ids=final_ids)
-        self.store, self.replay = store, replay
+                               final_ids=final_ids, propagation=propagation)
+        self.store, self.replay, self.meter = store, replay, meter
 
     @property
     def log(self) -> TrackLog:
@@ -68,6 +71,8 @@ class FrameTracker:
 
     def __call__(self, index: int, upright_rgb: np.ndarray, keyframe_result: Any) -> list[TrackState]:
         flow = self.flow.advance(upright_rgb) if self.flow is not None else None
+        if self.meter is not None:
+            self.meter.see_flow(upright_rgb, flow)
         found = None
         if keyframe_result is not None:
             if self.replay:
@@ -120,10 +125,14 @@ def draw_tracks(image_rgb: np.ndarray, states: list[TrackState]) -> np.ndarray:
     return draw_detections(image_rgb, det, colors=colors)
 
 
-def tracked_overlay(chosen: set[int]) -> Callable[[np.ndarray, list[TrackState]], np.ndarray]:
-    """An overlay renderer's ``draw``: :func:`draw_tracks` of the tracks ``--keep`` chose only."""
+def tracked_overlay(chosen: set[int], meter: FlickerMeter | None = None
+                    ) -> Callable[[np.ndarray, list[TrackState]], np.ndarray]:
+    """An overlay renderer's ``draw``: :func:`draw_tracks` of the tracks ``--keep`` chose only (their
+    masks' union goes to ``meter``)."""
 
     def draw(image_rgb: np.ndarray, states: list[TrackState]) -> np.ndarray:
+        if meter is not None:
+            meter.see_mask(keep_mask(states, chosen, image_rgb.shape[:2]))
         return draw_tracks(image_rgb, [s for s in states if s.id in chosen])
 
     return draw

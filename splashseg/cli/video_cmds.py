@@ -42,12 +42,14 @@ def video_encoding_options(func: F) -> F:
                      metavar="all|largest|center|longest|IDS|at:X,Y",
                      help="Which tracked objects stay in colour, chosen over the whole clip: largest mean area, "
                           "nearest the centre, most frames, ids from an earlier --tracks file, or the track "
-                          "covering pixel X,Y in the first frame where one does. The clip is read twice; the "
-                          "model runs once."),
+                          "covering pixel X,Y (fractions name the pixel they fall in) in the first frame where "
+                          "one does. The clip is read twice; the model runs once."),
         click.option("--hold", type=click.IntRange(0, 10_000), default=tracking.hold, show_default=True,
                      metavar="N", help="Model frames a missed object keeps its (flow-moved) mask before it ends."),
         click.option("--min-hits", type=click.IntRange(1, 10_000), default=tracking.min_hits, show_default=True,
-                     metavar="N", help="Model frames that must find an object before it gets colour."),
+                     metavar="N", help="Model frames that must find an object before it gets colour; in a clip with "
+                                           "fewer model frames, all of them (an object first seen late in a "
+                                           "longer clip still needs N)."),
         click.option("--tracks", "tracks_file", type=click.Path(path_type=Path), default=None,
                      help="Also write every track (id, class, frames, boxes, scores) as JSON to this file; "
                           "with several videos a folder with one JSON per video (replaced only with --force)."),

@@ -117,3 +117,16 @@ def test_each_rank_exits_2_for_an_output_inside_an_input_and_for_a_failing_rank(
     assert [code for code, _, _ in ranks] == [2, 2], ranks
     assert "error: 1 of 2 inputs skipped: " in ranks[0][2] and "error" not in ranks[1][2]
     assert (tmp_path / "out" / "a-splash.mp4").is_file()
+
+
+def test_splash_video_of_one_clip_on_two_ranks(clips: Path, single: tuple[Path, dict], tmp_path: Path) -> None:
+    out, tracks = tmp_path / "one.mp4", tmp_path / "one.json"
+    command = [*TORCHRUN, "-m", "splashseg", "splash", "--video", str(clips / "long.mp4"), "--out", str(out),
+               "--tracks", str(tracks), "--json", *OPTIONS]
+    done = subprocess.run(command, env=ONE_THREAD, capture_output=True, text=True, timeout=TIMEOUT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads(done.stdout)  # one video: its own keys at the top, and the run's
+    assert summary["world_size"] == 2 and summary["frames_per_rank"] == [24, 0] and summary["frames"] == 24
+    assert json.loads(tracks.read_text())["frames"] == 24
+    mine, theirs = decode_rgb(out), decode_rgb(single[0] / "long-splash.mp4")
+    assert max(np.abs(a.astype(int) - b.astype(int)).max() for a, b in zip(mine, theirs, strict=True)) <= 2

@@ -71,7 +71,8 @@ def scale(count: int, repeats: int) -> dict:
                 times[name].append(run([str(folder), "--out", str(out)], 1 if two else 2, torchrun if two else None))
     best = {name: min(values) for name, values in times.items()}
     names = list(times)
-    return {"clips": count, "seconds": times, "clips_per_minute": {n: round(60 * count / s, 2) for n, s in best.items()},
+    per_minute = {name: round(60 * count / seconds, 2) for name, seconds in best.items()}
+    return {"clips": count, "seconds": times, "clips_per_minute": per_minute,
             "ratio": round(best[names[0]] / best[names[1]], 2)}
 
 
@@ -101,7 +102,8 @@ def main() -> None:
     parser.add_argument("what", choices=("scale", "quality"))
     parser.add_argument("--clips", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--clip", type=Path, default=None, help="quality: this clip (default: the example and a made one)")
+    parser.add_argument("--clip", type=Path, default=None,
+                        help="quality: this clip (default: the example and a made one)")
     options = parser.parse_args()
     if options.what == "scale":
         print(json.dumps(scale(options.clips, options.repeats), indent=2))

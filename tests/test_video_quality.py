@@ -61,7 +61,8 @@ def test_flicker_undefined_without_a_kept_area_and_a_vanishing_object_counts_ful
 @pytest.fixture(scope="module")
 def moving_scene():
     """A kite and a box crossing the demo's textured background for 13 frames; their true masks known."""
-    shapes = [Shape("box", 30, (40, 90, 220), (40, 60), (3.0, 0.5)), Shape("kite", 14, (230, 180, 30), (120, 50), (-2.0, 1.0))]
+    shapes = [Shape("box", 30, (40, 90, 220), (40, 60), (3.0, 0.5)),
+              Shape("kite", 14, (230, 180, 30), (120, 50), (-2.0, 1.0))]
     scene = draw_scene(shapes, 13)
     propagator = FlowPropagator()
     flows = [propagator.advance(frame) for frame in scene.frames]

@@ -33,7 +33,8 @@ def _video(*args: object, launcher: list[str] | None = None) -> subprocess.Compl
 def clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Three clips of 24, 8 and 10 frames: balanced by frames the long one is alone on its rank."""
     folder = tmp_path_factory.mktemp("clips")
-    shapes = [Shape("box", 30, (40, 90, 220), (40, 60), (3.0, 0.5)), Shape("kite", 14, (230, 180, 30), (120, 50), (-2.0, 1.0))]
+    shapes = [Shape("box", 30, (40, 90, 220), (40, 60), (3.0, 0.5)),
+              Shape("kite", 14, (230, 180, 30), (120, 50), (-2.0, 1.0))]
     for name, frames in (("long.mp4", 24), ("short.mp4", 8), ("sub/mid.mp4", 10)):
         (folder / name).parent.mkdir(exist_ok=True)
         write_scene(folder / name, draw_scene(shapes, frames, seed=len(name)))

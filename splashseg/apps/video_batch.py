@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..distributed import DistInfo, RankExit, all_gather_objects, main_first
+from ..distributed import DistInfo, RankExit, all_gather_objects
 from ..errors import InputError, SplashsegError
 from ..fsutil import check_output_dir, check_output_files, make_output_dir, weights_file
 from ..video.inputs import VideoInput, collect_videos, frame_estimate, plan_outputs
@@ -125,10 +125,10 @@ Process = Callable[[VideoConfig], Any]  # one video's config -> its report (pick
 
 
 def process_share(batch: VideoBatch, share: Sequence[int], process: Process,
-                  on_done: Callable[[int], None] | None = None) -> RankPart:
+                  on_done: Callable[[int], None] | None = None) -> tuple[RankPart, Exception | None]:
     """Run ``process`` on the videos ``share`` (indices into ``batch.configs``), in order. A video that
     raises :class:`InputError` (damaged, unreadable) is skipped and remembered; any other exception
-    stops the rank and is remembered (and re-raised by :func:`finish_ranks` once every rank knows)."""
+    stops the rank: it is remembered in the part and returned, to be raised once every rank knows."""
     part = RankPart()
     try:
         for index in share:
@@ -139,23 +139,22 @@ def process_share(batch: VideoBatch, share: Sequence[int], process: Process,
             if on_done is not None:
                 on_done(index)
     except Exception as exc:  # noqa: BLE001 - carried to every rank, then re-raised here
-        code = exc.exit_code if isinstance(exc, SplashsegError) else 1
-        part.error = (code, str(exc))
-        part.__dict__["exception"] = exc
-    return part
+        part.error = (exc.exit_code if isinstance(exc, SplashsegError) else 1, str(exc))
+        return part, exc
+    return part, None
 
 
 def run_shares(batch: VideoBatch, info: DistInfo, process: Process,
                on_done: Callable[[int], None] | None = None) -> tuple[list[RankPart], list[list[int]]]:
-    """This rank's share processed; every rank's part gathered (rank order) with the shares."""
+    """This rank's share processed; every rank's part gathered (rank order) with the shares. When a rank
+    failed, it raises its own error here and every other rank :class:`RankExit` with its exit code."""
     shares = balanced_shares(batch.frames, info.world_size)
-    part = process_share(batch, shares[info.rank], process, on_done)
-    exception = part.__dict__.pop("exception", None)
+    part, exception = process_share(batch, shares[info.rank], process, on_done)
     parts: list[RankPart] = all_gather_objects(part)
-    for rank, other in enumerate(parts):
+    if exception is not None:
+        raise exception
+    for other in parts:
         if other.error is not None:
-            if rank == info.rank and exception is not None:
-                raise exception
             raise RankExit(other.error[0])
     return parts, shares
 
@@ -171,8 +170,3 @@ def merged(batch: VideoBatch, parts: Sequence[RankPart]) -> tuple[list[Any], lis
 def rank_frames(batch: VideoBatch, shares: Sequence[Sequence[int]]) -> list[int]:
     """Each rank's frame count as shared (from the headers)."""
     return share_frames(batch.frames, shares)
-
-
-def plan_on_ranks(info: DistInfo, prepare: Callable[[], VideoBatch]) -> VideoBatch:
-    """``prepare`` on rank 0 while the others wait; its batch (or its InputError's exit code) on every rank."""
-    return main_first(info, prepare)

@@ -81,9 +81,9 @@ def detect(inputs, model_name, weights, device, min_size, max_size, conf, classe
 
 @click.command()
 @click.argument("inputs", nargs=-1, required=False, metavar="INPUT...")
-@click.option("--video", "video_files", multiple=True, metavar="VIDEO",
-              help="Splash this video instead (same as `splashseg video VIDEO --render splash`); a file, folder "
-                   "or glob, and may be given several times (then --out is a folder).")
+@click.option("--video", "videos", multiple=True, metavar="VIDEO",
+              help="Splash this video instead (same as `splashseg video VIDEO --render splash`); a file, "
+                   "folder or glob, and may be given several times (then --out is a folder).")
 @model_options()
 @prediction_options
 @splash_style_options
@@ -92,7 +92,7 @@ def detect(inputs, model_name, weights, device, min_size, max_size, conf, classe
 @output_options(f"Folder for the splashed pictures [default: {SplashConfig.out}]; with --video a folder or a "
                 ".mp4/.mkv/.mov file [default: FILE-splash.mp4 beside FILE; FILE-splash.webm for --effect cutout].",
                 out_default=None)
-def splash(inputs, video_files, model_name, weights, device, min_size, max_size, conf, classes, batch_size, agnostic_nms,  # noqa: ANN001
+def splash(inputs, videos, model_name, weights, device, min_size, max_size, conf, classes, batch_size, agnostic_nms,  # noqa: ANN001
            effect, background, feather, invert, blur_sigma, color, refine, out, force, json_mode, quiet,
            **video_options) -> None:
     """Keep the detected objects in colour and turn everything else gray.
@@ -109,10 +109,10 @@ def splash(inputs, video_files, model_name, weights, device, min_size, max_size,
         splashseg splash photo.jpg --effect cutout --refine --out cutouts/
         splashseg splash --video clip.mp4 --effect blur --out clip-splash.mp4
     """
-    if video_files:
+    if videos:
         if inputs:
             raise click.UsageError("give either pictures or --video FILE, not both")
-        run_video_command(video_files, out=out, render="splash", effect=effect, background=background,
+        run_video_command(videos, out=out, render="splash", effect=effect, background=background,
                           feather=feather, invert=invert, blur_sigma=blur_sigma, color=color, refine=refine,
                           model_name=model_name,
                           weights=weights, device=device, min_size=min_size, max_size=max_size, conf=conf,

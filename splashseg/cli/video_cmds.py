@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from ..apps.splash import SplashOptions
-from ..apps.video import RENDERS, VideoConfig, needs_alpha, run_video_job, video_target
+from ..apps.video import RENDERS, VideoConfig, needs_alpha, video_target
 from ..apps.video_report import summary_line
 from ..apps.video_scale import run_video_batch
 from ..apps.video_tracking import PROPAGATIONS, TrackingOptions

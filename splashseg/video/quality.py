@@ -127,7 +127,8 @@ class PropagationScore:
         if len(carried) != len(fresh):
             raise ValueError(f"{len(carried)} carried masks for {len(fresh)} fresh ones")
         if carried:
-            self.keyframes.append((frame, float(np.mean([mask_iou(c, f) for c, f in zip(carried, fresh)]))))
+            ious = [mask_iou(c, f) for c, f in zip(carried, fresh, strict=True)]
+            self.keyframes.append((frame, float(np.mean(ious))))
 
     def summary(self) -> dict[str, float | int | None]:
         """``{"mean", "worst", "worst_frame", "keyframes"}``; mean/worst None without a compared keyframe."""

@@ -82,17 +82,17 @@ def prepare_checked(inputs: Sequence[str | Path], template: VideoConfig, out: st
 
 def load_video_runner(template: VideoConfig, info: DistInfo, reporter: Reporter) -> Callable[[VideoConfig], Any]:
     """``config -> report``; the model and the splash style are loaded on this rank's device at the first
-    video, once (a rank without videos loads nothing)."""
+    video, once (a rank without videos loads nothing). An unreadable video raises :class:`InputError`
+    when opened (before the model loads for it)."""
     device = local_device(resolve_device(template.predict.device), info)
     predict = dataclasses.replace(template.predict, device=str(device))
     loaded: list[Any] = []
 
-    def process(config: VideoConfig) -> Any:
-        problem = readable(config)
-        if problem is not None:
-            raise InputError(problem)
-        check_video_config(config)
+    def process(config: VideoConfig) -> Any:  # checked by rank 0; a damaged video raises InputError here
         if not loaded:
+            problem = readable(config)  # no model loaded for a damaged first video
+            if problem is not None:
+                raise InputError(problem)
             loaded.extend((build_predictor(predict), load_style(template.splash)))
         return run_video(dataclasses.replace(config, predict=predict), *loaded, reporter)
 

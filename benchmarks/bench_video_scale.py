@@ -34,16 +34,22 @@ VARIANTS = {"plain": [], "--smooth": ["--smooth"], "--hold 0": ["--hold", "0"], 
 def made_clips(folder: Path, count: int) -> list[Path]:
     """``count`` clips of the demo's shapes on known paths (212x160, 30..60 frames)."""
     sys.path.insert(0, str(ROOT / "tests"))
-    from video_scenes import Shape, draw_scene, write_scene
+    from video_scenes import draw_scene, write_scene
 
     clips = []
     for i in range(count):
-        shapes = [Shape("box", 34, (235, 50, 50), (24 + 5 * i, 30), (3.0 - 0.4 * i, 0.5), aspect=0.65),
-                  Shape("balloon", 16, (60, 120, 250), (160, 100), (-1.5, -0.3 + 0.1 * i)),
-                  Shape("kite", 16, (60, 220, 90), (90, 40), (0.5, 0.8), enter=5 + i)]
-        scene = draw_scene(shapes, 30 + 4 * i, size=(212, 160), seed=i)
+        scene = draw_scene(made_shapes(i), 30 + 4 * i, size=(212, 160), seed=i)
         clips.append(write_scene(folder / f"clip{i}.mp4", scene))
     return clips
+
+
+def made_shapes(i: int) -> list:
+    """Clip ``i``'s objects: a box, a balloon and a kite entering on frame 5 + i, on straight paths."""
+    from video_scenes import Shape
+
+    return [Shape("box", 34, (235, 50, 50), (24 + 5 * i, 30), (3.0 - 0.4 * i, 0.5), aspect=0.65),
+            Shape("balloon", 16, (60, 120, 250), (160, 100), (-1.5, -0.3 + 0.1 * i)),
+            Shape("kite", 16, (60, 220, 90), (90, 40), (0.5, 0.8), enter=5 + i)]
 
 
 def run(args: list[str], threads: int, launcher: list[str] | None = None) -> float:
@@ -62,18 +68,40 @@ def scale(count: int, repeats: int) -> dict:
         folder = Path(tmp) / "clips"
         folder.mkdir()
         made_clips(folder, count)
-        times: dict[str, list[float]] = {"one process, 2 threads": [], "torchrun 2 ranks, 1 thread each": []}
+        settings = {"one process, 2 threads": (2, None), "torchrun 2 ranks, 1 thread each": (1, torchrun),
+                    "one process, 1 thread": (1, None)}
+        times: dict[str, list[float]] = {name: [] for name in settings}
         for r in range(repeats):
-            order = list(times) if r % 2 == 0 else list(reversed(times))
-            for name in order:
-                out = Path(tmp) / f"out-{r}-{len(times[name])}-{name[:3]}"
-                two = name.startswith("torchrun")
-                times[name].append(run([str(folder), "--out", str(out)], 1 if two else 2, torchrun if two else None))
+            for k, name in enumerate(list(times) if r % 2 == 0 else list(reversed(times))):
+                threads, launcher = settings[name]
+                out = Path(tmp) / f"out-{r}-{k}"
+                times[name].append(run([str(folder), "--out", str(out)], threads, launcher))
     best = {name: min(values) for name, values in times.items()}
     names = list(times)
     per_minute = {name: round(60 * count / seconds, 2) for name, seconds in best.items()}
     return {"clips": count, "seconds": times, "clips_per_minute": per_minute,
             "ratio": round(best[names[0]] / best[names[1]], 2)}
+
+
+def true_flicker(count: int) -> float:
+    """The flicker of the made clip's true keep-mask (every object), with the flow the pipeline computes."""
+    import numpy as np
+
+    from splashseg.video.flow import FlowPropagator
+    from splashseg.video.quality import FlickerScore
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from video_scenes import draw_scene
+
+    scene = draw_scene(made_shapes(count), 30 + 4 * count, size=(212, 160), seed=count)
+    propagator, score, previous = FlowPropagator(), FlickerScore(), None
+    for t, frame in enumerate(scene.frames):
+        mask = np.logical_or.reduce([truth[t] for truth in scene.truth]).astype(np.float32)
+        flow = propagator.advance(frame)
+        if flow is not None:
+            score.add(previous, mask, flow.forward(), flow.backward())
+        previous = mask
+    return round(score.summary(), 4)
 
 
 def quality(clip: Path) -> list[dict]:
@@ -112,6 +140,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         if options.clip is None:
             clips += made_clips(Path(tmp), 1)
+            print(f"# clip0.mp4: flicker of the true masks {true_flicker(0)}", flush=True)
         for clip in clips:
             print(f"# {clip.name}", flush=True)
             quality(clip)

@@ -154,8 +154,8 @@ def run_video(config: VideoConfig, predictor: Predictor, style: SplashStyle, rep
     if config.tracking.tracks is not None:
         write_tracks_json(config.tracking.tracks, first.log, video=config.source.name, frames=frames,
                           fps=_fps(config.source), force=config.force)
-    meter = FlickerMeter(own_flow=config.tracking.propagate != "flow")
-    second = FrameTracker(config.tracking, policy, store, replay=True, final_ids=first.log.final_ids(), meter=meter)
+    meter = FlickerMeter()
+    second = FrameTracker(config.tracking, policy, store, replay=True, final_ids=first.log.final_ids())
     render = _render(config, style, device, chosen, size, meter)
     with _progress(reporter, f"{config.render} {config.source.name}") as progress:
         report = process_video(config.source, config.target, replay_predict, render, encoder=config.encoder,
@@ -183,8 +183,8 @@ def _render(config: VideoConfig, style: SplashStyle, device: Any, chosen: set[in
     compositor = build_compositor(style, device)
     smoother = MaskSmoother(config.smooth_weight) if config.smooth else None
 
-    def splash(frame: Any, keep: Any) -> Any:  # the keep-mask or alpha composited: measured, then used
-        meter.see_mask(keep)
+    def splash(frame: Any, keep: Any) -> Any:  # the frame and the keep-mask or alpha composited: measured
+        meter.see(frame, keep)
         return compositor.splash(frame, keep)
 
     return splash_renderer(splash, smoother, keep=tracked_keep(chosen, size, compositor.from_host),

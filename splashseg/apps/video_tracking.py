@@ -59,11 +59,11 @@ class FrameTracker:
 
     def __init__(self, options: TrackingOptions, policy: KeepPolicy, store: InstanceStore, *,
                  replay: bool = False, final_ids: dict[int, int] | None = None,
-                 propagation: PropagationScore | None = None, meter: FlickerMeter | None = None) -> None:
+                 propagation: PropagationScore | None = None) -> None:
         self.flow = FlowPropagator() if options.propagate == "flow" else None
         self.tracker = Tracker(hold=options.hold, min_hits=options.min_hits, log=TrackLog(probe=policy.point),
                                final_ids=final_ids, propagation=propagation)
-        self.store, self.replay, self.meter = store, replay, meter
+        self.store, self.replay = store, replay
 
     @property
     def log(self) -> TrackLog:
@@ -71,8 +71,6 @@ class FrameTracker:
 
     def __call__(self, index: int, upright_rgb: np.ndarray, keyframe_result: Any) -> list[TrackState]:
         flow = self.flow.advance(upright_rgb) if self.flow is not None else None
-        if self.meter is not None:
-            self.meter.see_flow(upright_rgb, flow)
         found = None
         if keyframe_result is not None:
             if self.replay:
@@ -132,7 +130,7 @@ def tracked_overlay(chosen: set[int], meter: FlickerMeter | None = None
 
     def draw(image_rgb: np.ndarray, states: list[TrackState]) -> np.ndarray:
         if meter is not None:
-            meter.see_mask(keep_mask(states, chosen, image_rgb.shape[:2]))
+            meter.see(image_rgb, keep_mask(states, chosen, image_rgb.shape[:2]))
         return draw_tracks(image_rgb, [s for s in states if s.id in chosen])
 
     return draw

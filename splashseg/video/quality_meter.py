@@ -1,10 +1,10 @@
 """Measuring a video's temporal quality while it is rendered (the figures: :mod:`.quality`).
 
-* :class:`FlickerMeter` watches the render pass: the optical flow of each frame (the tracker's own
-  :class:`~splashseg.video.flow.FrameFlow`, so no extra flow pass; with ``--propagate hold`` there is
-  none, and the meter computes one for itself) and the keep-mask the frame was composited with (after
-  ``--smooth``, on any backend). Both are brought to the flow's working size (long side 320) before
-  comparing, so the figure costs a resize and, on frames where something is kept, the backward flow.
+* :class:`FlickerMeter` watches the render pass: each frame and the keep-mask it was composited with
+  (after ``--smooth``, on any backend), both shrunk to the flow's working size (long side 320, on the
+  frame's device). The render pass replays stored tracks and carries no flow, so the meter runs DIS
+  itself on those small copies (forward and backward, ``ultrafast``), only for frame pairs where
+  something is kept: a few milliseconds per frame on one CPU core (BENCHMARKS.md).
 * :func:`video_quality` puts the three figures together once the video is done.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from .flow import DEFAULT_WORK_SIZE, FlowPropagator, work_shape
+from .flow import DEFAULT_WORK_SIZE, FlowPropagator, small_rgb, work_shape
 from .quality import FlickerScore, PropagationScore, VideoQuality, track_turnover
 from .track_log import TrackLog
 
@@ -36,37 +36,39 @@ def small_host_mask(alpha: Any, shape: tuple[int, int]) -> np.ndarray:
     return cv2.resize(host, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
 
 
+def small_host_frame(frame: Any, shape: tuple[int, int]) -> np.ndarray:
+    """uint8 [h, w, 3] RGB on the host: a frame (uint8 [H, W, 3] RGB, NumPy or a torch tensor on any
+    device) shrunk to ``shape`` by area averaging (on the tensor's device)."""
+    if hasattr(frame, "detach"):
+        import torch.nn.functional as functional
+
+        chw = frame.detach().permute(2, 0, 1).float()[None]  # [1, 3, H, W]
+        small = functional.interpolate(chw, size=shape, mode="area")[0].permute(1, 2, 0)  # [h, w, 3]
+        return small.round().clamp(0, 255).byte().cpu().numpy()
+    return small_rgb(np.asarray(frame), shape)
+
+
 class FlickerMeter:
-    """Per frame, in order: :meth:`see_flow` (from the follow hook), then :meth:`see_mask` (from the renderer).
+    """Call :meth:`see` once per rendered frame, in order, with the frame and the keep-mask (or alpha) it
+    is composited with. The flow between consecutive frames is computed here, on the frames' small copies
+    (the render pass carries none), and only for frame pairs where something is kept."""
 
-    own_flow: compute the flow here (the tracker computes none: ``--propagate hold``).
-    """
-
-    def __init__(self, own_flow: bool = False) -> None:
+    def __init__(self) -> None:
         self.score = FlickerScore()
-        self._propagator = FlowPropagator() if own_flow else None
-        self._flow: Any = None
+        self._propagator = FlowPropagator()
         self._previous: np.ndarray | None = None
 
-    def see_flow(self, upright_rgb: np.ndarray, flow: Any) -> None:
-        """The frame (RGB uint8 [H, W, 3], upright) and the tracker's flow to it from the previous frame."""
-        self._flow = self._propagator.advance(upright_rgb) if self._propagator is not None else flow
-
-    def see_mask(self, alpha: Any) -> None:
-        """The keep-mask or alpha the frame was composited with (upright, [H, W], see :func:`small_host_mask`)."""
-        height, width = alpha.shape[-2:] if alpha is not None else (0, 0)
-        shape = work_shape(int(height), int(width), DEFAULT_WORK_SIZE) if alpha is not None else None
-        current = small_host_mask(alpha, shape) if shape is not None else None
-        previous, flow = self._previous, self._flow
-        self._previous, self._flow = current, None
-        if previous is None or current is None or flow is None or previous.shape != current.shape:
-            return
-        if not (previous.any() or current.any()):
-            return  # nothing kept on either frame: no figure, no flow needed
-        forward, backward = flow.forward(), flow.backward()
-        if forward.shape[:2] != current.shape:
-            return
-        self.score.add(previous, current, forward, backward)
+    def see(self, frame: Any, alpha: Any) -> None:
+        """frame: uint8 [H, W, 3] RGB (upright, NumPy or torch); alpha: [H, W] in [0, 1] of the same
+        frame (bool or float, NumPy or torch), or None when nothing is kept."""
+        height, width = (int(n) for n in frame.shape[:2])
+        shape = work_shape(height, width, DEFAULT_WORK_SIZE)
+        flow = self._propagator.advance(small_host_frame(frame, shape))
+        current, previous = small_host_mask(alpha, shape), self._previous
+        self._previous = current
+        if flow is None or previous is None or not (previous.any() or current.any()):
+            return  # the first frame, a new size, or nothing kept on either frame: no figure, no flow
+        self.score.add(previous, current, flow.forward(), flow.backward())
 
 
 def video_quality(propagation: PropagationScore, flicker: FlickerMeter | None, log: TrackLog, frames: int,

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -51,35 +52,45 @@ def sample(image: np.ndarray, map_x: np.ndarray, map_y: np.ndarray) -> tuple[np.
     inside = (map_x >= 0) & (map_x <= width - 1) & (map_y >= 0) & (map_y <= height - 1)
     x = np.clip(map_x, 0, width - 1)
     y = np.clip(map_y, 0, height - 1)
-    x0, y0 = np.floor(x).astype(np.intp), np.floor(y).astype(np.intp)
-    x1, y1 = np.minimum(x0 + 1, width - 1), np.minimum(y0 + 1, height - 1)
+    x0 = np.minimum(x.astype(np.intp), max(width - 2, 0))  # the last column reads with weight 1 on x0 + 1
+    y0 = np.minimum(y.astype(np.intp), max(height - 2, 0))
     wx, wy = (x - x0).astype(np.float32), (y - y0).astype(np.float32)
-    if image.ndim == 3:
-        wx, wy = wx[..., None], wy[..., None]
-    img = image.astype(np.float32, copy=False)
-    top = img[y0, x0] * (1 - wx) + img[y0, x1] * wx
-    bottom = img[y1, x0] * (1 - wx) + img[y1, x1] * wx
-    values = top * (1 - wy) + bottom * wy
-    values[~inside] = 0
-    return values, inside
+    flat = image.reshape(height * width, -1).astype(np.float32, copy=False)  # [h * w, C]
+    corner = y0 * width + x0  # [H, W] flat index of the top-left neighbour
+    step_x, step_y = (1 if width > 1 else 0), (width if height > 1 else 0)
+    wx, wy = wx[..., None], wy[..., None]
+    top = flat[corner] * (1 - wx) + flat[corner + step_x] * wx
+    bottom = flat[corner + step_y] * (1 - wx) + flat[corner + step_y + step_x] * wx
+    values = (top * (1 - wy) + bottom * wy) * inside[..., None]
+    return (values[..., 0] if image.ndim == 2 else values), inside
+
+
+@lru_cache(maxsize=4)
+def _grid(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    grid_y, grid_x = np.mgrid[0:height, 0:width].astype(np.float32)
+    return grid_x, grid_y
 
 
 def _sources(backward: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Where each current pixel came from in the previous frame: (x + f_x, y + f_y), float32 [h, w] each."""
-    height, width = backward.shape[:2]
-    grid_y, grid_x = np.mgrid[0:height, 0:width].astype(np.float32)
+    grid_x, grid_y = _grid(*backward.shape[:2])
     return grid_x + backward[..., 0], grid_y + backward[..., 1]
+
+
+def _consistent(backward: np.ndarray, there: np.ndarray, inside: np.ndarray, alpha: float, beta: float
+                ) -> np.ndarray:
+    """bool [h, w]: the forward flow read where each pixel came from (``there``) undoes the backward flow."""
+    loop = backward + there  # ~0 where the two flows agree
+    size = (backward ** 2).sum(axis=2) + (there ** 2).sum(axis=2)
+    return inside & ((loop ** 2).sum(axis=2) <= alpha * size + beta)
 
 
 def visible(forward: np.ndarray, backward: np.ndarray, alpha: float = CONSISTENCY_ALPHA,
             beta: float = CONSISTENCY_BETA) -> np.ndarray:
     """bool [h, w]: the current frame's pixels seen in the previous frame too (forward-backward consistent,
     coming from inside the picture); False where they were occluded or outside it."""
-    src_x, src_y = _sources(backward)
-    there, inside = sample(forward, src_x, src_y)  # g at x + f(x), [h, w, 2]
-    loop = backward + there  # ~0 where the two flows agree
-    size = (backward ** 2).sum(axis=2) + (there ** 2).sum(axis=2)
-    return inside & ((loop ** 2).sum(axis=2) <= alpha * size + beta)
+    there, inside = sample(forward, *_sources(backward))  # g at x + f(x), [h, w, 2]
+    return _consistent(backward, there, inside, alpha, beta)
 
 
 def warp_previous(previous: np.ndarray, backward: np.ndarray) -> np.ndarray:
@@ -91,9 +102,10 @@ def warping_error(previous: np.ndarray, current: np.ndarray, forward: np.ndarray
                   backward: np.ndarray) -> float | None:
     """Flicker of one frame pair (see the module): ``sum |M_t - W(M_t-1)|`` over the visible pixels,
     divided by the kept area ``sum max(M_t, W(M_t-1))`` there. None when nothing is kept in either."""
-    moved = warp_previous(previous, backward)
+    stacked = np.dstack([np.asarray(previous, np.float32), forward])  # [h, w, 3]: mask, g_x, g_y
+    values, inside = sample(stacked, *_sources(backward))  # one read for the mask and the forward flow
+    moved, seen = values[..., 0], _consistent(backward, values[..., 1:], inside, CONSISTENCY_ALPHA, CONSISTENCY_BETA)
     current = np.asarray(current, np.float32)
-    seen = visible(forward, backward)
     area = float(np.maximum(moved, current)[seen].sum())
     if area < 1.0:  # less than one pixel's worth of kept area: no figure
         return None

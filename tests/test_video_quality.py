@@ -122,18 +122,3 @@ def test_track_turnover_per_minute():
     assert track_turnover(spans, 300, 10.0) == {"births": 2, "deaths": 2, "births_per_minute": 4.0,
                                                 "deaths_per_minute": 4.0}
     assert track_turnover([(0, 9)], 10, None)["births_per_minute"] is None
-
-
-def test_flicker_meter_on_frames_and_masks_numpy_and_torch(moving_scene):
-    torch = pytest.importorskip("torch")
-    from splashseg.video.quality_meter import FlickerMeter
-
-    scene, _, keep = moving_scene
-    true_meter, held_meter, tensor_meter = FlickerMeter(), FlickerMeter(), FlickerMeter()
-    for t, frame in enumerate(scene.frames):
-        true_meter.see(frame, keep[t])
-        held_meter.see(frame, held(keep, 3)[t])
-        tensor_meter.see(torch.from_numpy(frame), torch.from_numpy(keep[t]))
-    assert held_meter.score.summary() > true_meter.score.summary() + 0.05
-    assert len(true_meter.score.values) == 12  # every frame pair keeps something
-    assert tensor_meter.score.summary() == pytest.approx(true_meter.score.summary(), abs=1e-3)

@@ -28,8 +28,7 @@ from ..render.effects import CUTOUT
 from ..video.instance_store import InstanceStore
 from ..video.keep import check_keep, parse_keep
 from ..video.pipeline import PipelineOptions, Predict, VideoReport, check_video_job, process_video, scan_video
-from ..video.quality import PropagationScore
-from ..video.quality_meter import FlickerMeter, video_quality
+from ..video.quality_meter import QualityMeter
 from ..video.reader import VideoReader
 from ..video.renderers import Render, overlay_renderer, splash_renderer
 from ..video.smoothing import DEFAULT_WEIGHT, MaskSmoother
@@ -142,8 +141,10 @@ def run_video(config: VideoConfig, predictor: Predictor, style: SplashStyle, rep
     check_keep(policy, size)
     device = frames_device(config, predictor)
     options = PipelineOptions(batch_size=predictor.batch_size, stride=config.stride, device=device)
-    store, propagation = InstanceStore(), PropagationScore()
-    first = FrameTracker(config.tracking, policy, store, propagation=propagation)
+    store = InstanceStore()
+    quality = QualityMeter(config.smooth_weight if config.smooth else None,
+                           own_flow=config.tracking.propagate != "flow")
+    first = FrameTracker(config.tracking, policy, store, quality=quality)
     predict = host_predict(predictor) if device is None else device_predict(predictor)
     if config.refine:  # on the frames' backend: the GPU when frames live there
         predict = refining(predict, build_refiner(device), predictor.mask_threshold)
@@ -154,15 +155,14 @@ def run_video(config: VideoConfig, predictor: Predictor, style: SplashStyle, rep
     if config.tracking.tracks is not None:
         write_tracks_json(config.tracking.tracks, first.log, video=config.source.name, frames=frames,
                           fps=_fps(config.source), force=config.force)
-    meter = FlickerMeter()
     second = FrameTracker(config.tracking, policy, store, replay=True, final_ids=first.log.final_ids())
-    render = _render(config, style, device, chosen, size, meter)
+    render = _render(config, style, device, chosen, size)
     with _progress(reporter, f"{config.render} {config.source.name}") as progress:
         report = process_video(config.source, config.target, replay_predict, render, encoder=config.encoder,
                                options=options, progress=progress, force=config.force, follow=second)
     report.model_frames, report.seconds = model_frames, time.perf_counter() - started
     report.tracks, report.kept_tracks = first.log.ids(), sorted(chosen)
-    report.quality = video_quality(propagation, meter, first.log, frames, _fps(config.source))
+    report.quality = quality.result(first.log, chosen, frames, _fps(config.source))
     if not chosen:
         report.warnings.append(f"{config.source}: no objects found; {_nothing_kept(config)}")
     return report
@@ -177,17 +177,12 @@ def _nothing_kept(config: VideoConfig) -> str:
 
 
 def _render(config: VideoConfig, style: SplashStyle, device: Any, chosen: set[int],
-            size: tuple[int, int], meter: FlickerMeter) -> Render:
+            size: tuple[int, int]) -> Render:
     if config.render == "overlay":
-        return overlay_renderer(tracked_overlay(chosen, meter))
+        return overlay_renderer(tracked_overlay(chosen))
     compositor = build_compositor(style, device)
     smoother = MaskSmoother(config.smooth_weight) if config.smooth else None
-
-    def splash(frame: Any, keep: Any) -> Any:  # the frame and the keep-mask or alpha composited: measured
-        meter.see(frame, keep)
-        return compositor.splash(frame, keep)
-
-    return splash_renderer(splash, smoother, keep=tracked_keep(chosen, size, compositor.from_host),
+    return splash_renderer(compositor.splash, smoother, keep=tracked_keep(chosen, size, compositor.from_host),
                            as_alpha=compositor.as_alpha)
 
 

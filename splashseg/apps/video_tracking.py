@@ -26,8 +26,7 @@ from ..video.flow import FlowPropagator
 from ..video.instance_store import InstanceStore
 from ..video.instances import host_instances
 from ..video.keep import KeepPolicy, keep_mask, select_tracks
-from ..video.quality import PropagationScore
-from ..video.quality_meter import FlickerMeter
+from ..video.quality_meter import QualityMeter
 from ..video.track_log import TrackLog
 from ..video.tracking import DEFAULT_HOLD, DEFAULT_MIN_HITS, Tracker, TrackState
 
@@ -59,11 +58,11 @@ class FrameTracker:
 
     def __init__(self, options: TrackingOptions, policy: KeepPolicy, store: InstanceStore, *,
                  replay: bool = False, final_ids: dict[int, int] | None = None,
-                 propagation: PropagationScore | None = None) -> None:
+                 quality: QualityMeter | None = None) -> None:
         self.flow = FlowPropagator() if options.propagate == "flow" else None
         self.tracker = Tracker(hold=options.hold, min_hits=options.min_hits, log=TrackLog(probe=policy.point),
-                               final_ids=final_ids, propagation=propagation)
-        self.store, self.replay = store, replay
+                               final_ids=final_ids, propagation=quality.propagation if quality else None)
+        self.store, self.replay, self.quality = store, replay, quality
 
     @property
     def log(self) -> TrackLog:
@@ -78,7 +77,10 @@ class FrameTracker:
             else:
                 found = host_instances(keyframe_result)
                 self.store.put(index, found)
-        return self.tracker.update(index, found, flow)
+        states = self.tracker.update(index, found, flow)
+        if self.quality is not None:
+            self.quality.see(upright_rgb, flow, states)
+        return states
 
 
 def replay_predict(frames: Sequence[Any]) -> list[Any]:
@@ -123,14 +125,10 @@ def draw_tracks(image_rgb: np.ndarray, states: list[TrackState]) -> np.ndarray:
     return draw_detections(image_rgb, det, colors=colors)
 
 
-def tracked_overlay(chosen: set[int], meter: FlickerMeter | None = None
-                    ) -> Callable[[np.ndarray, list[TrackState]], np.ndarray]:
-    """An overlay renderer's ``draw``: :func:`draw_tracks` of the tracks ``--keep`` chose only (their
-    masks' union goes to ``meter``)."""
+def tracked_overlay(chosen: set[int]) -> Callable[[np.ndarray, list[TrackState]], np.ndarray]:
+    """An overlay renderer's ``draw``: :func:`draw_tracks` of the tracks ``--keep`` chose only."""
 
     def draw(image_rgb: np.ndarray, states: list[TrackState]) -> np.ndarray:
-        if meter is not None:
-            meter.see(image_rgb, keep_mask(states, chosen, image_rgb.shape[:2]))
         return draw_tracks(image_rgb, [s for s in states if s.id in chosen])
 
     return draw

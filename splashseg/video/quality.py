@@ -98,18 +98,42 @@ def warp_previous(previous: np.ndarray, backward: np.ndarray) -> np.ndarray:
     return sample(np.asarray(previous, np.float32), *_sources(backward))[0]
 
 
+class FrameWarp:
+    """One frame pair's backward warp and visible pixels, worked out once for any number of masks.
+
+    forward, backward: float32 [h, w, 2] (see the module). :meth:`parts` gives one mask pair's share of
+    the warping error, so the error of a union of masks that do not overlap is the sum of their parts.
+    """
+
+    def __init__(self, forward: np.ndarray, backward: np.ndarray) -> None:
+        self.sources = _sources(backward)
+        there, inside = sample(forward, *self.sources)  # g at x + f(x), [h, w, 2]
+        self.seen = _consistent(backward, there, inside, CONSISTENCY_ALPHA, CONSISTENCY_BETA)  # bool [h, w]
+
+    def moved(self, previous: np.ndarray) -> np.ndarray:
+        """float32 [h, w]: the previous frame's mask moved onto the current frame."""
+        return sample(np.asarray(previous, np.float32), *self.sources)[0]
+
+    def parts(self, previous: np.ndarray | None, current: np.ndarray | None) -> tuple[float, float]:
+        """``(sum |M_t - W(M_t-1)|, sum max(M_t, W(M_t-1)))`` over the visible pixels; None is an empty mask."""
+        shape = self.seen.shape
+        moved = self.moved(previous) if previous is not None else np.zeros(shape, np.float32)
+        current = np.asarray(current, np.float32) if current is not None else np.zeros(shape, np.float32)
+        return (float(np.abs(current - moved)[self.seen].sum()),
+                float(np.maximum(moved, current)[self.seen].sum()))
+
+
+def error_of(parts: tuple[float, float]) -> float | None:
+    """``difference / kept area`` from :meth:`FrameWarp.parts` (summed); None under one pixel of kept area."""
+    difference, area = parts
+    return difference / area if area >= 1.0 else None
+
+
 def warping_error(previous: np.ndarray, current: np.ndarray, forward: np.ndarray,
                   backward: np.ndarray) -> float | None:
     """Flicker of one frame pair (see the module): ``sum |M_t - W(M_t-1)|`` over the visible pixels,
     divided by the kept area ``sum max(M_t, W(M_t-1))`` there. None when nothing is kept in either."""
-    stacked = np.dstack([np.asarray(previous, np.float32), forward])  # [h, w, 3]: mask, g_x, g_y
-    values, inside = sample(stacked, *_sources(backward))  # one read for the mask and the forward flow
-    moved, seen = values[..., 0], _consistent(backward, values[..., 1:], inside, CONSISTENCY_ALPHA, CONSISTENCY_BETA)
-    current = np.asarray(current, np.float32)
-    area = float(np.maximum(moved, current)[seen].sum())
-    if area < 1.0:  # less than one pixel's worth of kept area: no figure
-        return None
-    return float(np.abs(current - moved)[seen].sum()) / area
+    return error_of(FrameWarp(forward, backward).parts(previous, current))
 
 
 @dataclass

@@ -1,80 +1,119 @@
-"""Measuring a video's temporal quality while it is rendered (the figures: :mod:`.quality`).
+"""Measuring a video's temporal quality on the way (the figures: :mod:`.quality`).
 
-* :class:`FlickerMeter` watches the render pass: each frame and the keep-mask it was composited with
-  (after ``--smooth``, on any backend), both shrunk to the flow's working size (long side 320, on the
-  frame's device). The render pass replays stored tracks and carries no flow, so the meter runs DIS
-  itself on those small copies (forward and backward, ``ultrafast``), only for frame pairs where
-  something is kept: a few milliseconds per frame on one CPU core (BENCHMARKS.md).
-* :func:`video_quality` puts the three figures together once the video is done.
+The flicker of the keep-mask needs the optical flow between consecutive frames, and only pass 1 has it
+(pass 2 replays stored tracks). Which tracks are kept is known only after pass 1, so
+:class:`TrackFlicker` keeps, for every frame pair and every track, that track's share of the warping
+error (:meth:`~.quality.FrameWarp.parts`: the differing mass and the kept area, two numbers); once
+``--keep`` has chosen, the flicker of the chosen tracks' keep-mask is the sum of their shares, frame by
+frame. That is exact while the chosen tracks' masks do not overlap (where they do, the overlap counts
+twice). With ``--smooth`` each track's mask is averaged over time here as the renderer averages the
+keep-mask (:class:`~.smoothing.MaskSmoother`'s rule, per track, with a track that ends fading out), so
+the figure sees what the splash shows. Everything runs at the flow's working size (long side 320):
+the masks are shrunk there, and the flow adds only its backward direction for the visible-pixel check.
+With ``--propagate hold`` pass 1 computes no flow; the meter then computes it for itself.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import cv2
 import numpy as np
 
-from .flow import DEFAULT_WORK_SIZE, FlowPropagator, small_rgb, work_shape
-from .quality import FlickerScore, PropagationScore, VideoQuality, track_turnover
+from .flow import DEFAULT_WORK_SIZE, FlowPropagator, work_shape
+from .quality import FrameWarp, PropagationScore, VideoQuality, error_of, track_turnover
 from .track_log import TrackLog
 
-
-def small_host_mask(alpha: Any, shape: tuple[int, int]) -> np.ndarray:
-    """float32 [h, w] on the host: a keep-mask or alpha (bool/float [H, W], NumPy or a torch tensor on any
-    device, or None for nothing kept) shrunk to ``shape`` by area averaging (on the tensor's device)."""
-    if alpha is None:
-        return np.zeros(shape, np.float32)
-    if hasattr(alpha, "detach"):  # torch: shrink where it lives, then copy the small mask
-        import torch.nn.functional as functional
-
-        small = functional.interpolate(alpha.detach().float()[None, None], size=shape, mode="area")
-        return small[0, 0].cpu().numpy()
-    host = np.asarray(alpha, dtype=np.float32)
-    if host.shape == shape:
-        return host
-    return cv2.resize(host, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
+_SNAP = 1.0 / 255.0  # as MaskSmoother: values this close to 0 or 1 snap to it
 
 
-def small_host_frame(frame: Any, shape: tuple[int, int]) -> np.ndarray:
-    """uint8 [h, w, 3] RGB on the host: a frame (uint8 [H, W, 3] RGB, NumPy or a torch tensor on any
-    device) shrunk to ``shape`` by area averaging (on the tensor's device)."""
-    if hasattr(frame, "detach"):
-        import torch.nn.functional as functional
-
-        chw = frame.detach().permute(2, 0, 1).float()[None]  # [1, 3, H, W]
-        small = functional.interpolate(chw, size=shape, mode="area")[0].permute(1, 2, 0)  # [h, w, 3]
-        return small.round().clamp(0, 255).byte().cpu().numpy()
-    return small_rgb(np.asarray(frame), shape)
+def small_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """float32 [h, w]: a host mask (bool or float [H, W] in [0, 1]) shrunk to ``shape`` by area averaging."""
+    mask = np.asarray(mask, dtype=np.float32)
+    if mask.shape == shape:
+        return mask
+    return cv2.resize(mask, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
 
 
-class FlickerMeter:
-    """Call :meth:`see` once per rendered frame, in order, with the frame and the keep-mask (or alpha) it
-    is composited with. The flow between consecutive frames is computed here, on the frames' small copies
-    (the render pass carries none), and only for frame pairs where something is kept."""
+class TrackFlicker:
+    """Pass 1's flicker bookkeeping. Call :meth:`see` once per frame, in order, after the tracker.
 
-    def __init__(self) -> None:
-        self.score = FlickerScore()
-        self._propagator = FlowPropagator()
-        self._previous: np.ndarray | None = None
+    smooth_weight: the renderer's ``--smooth`` weight (None: no smoothing). own_flow: compute the flow
+    here (pass 1 has none with ``--propagate hold``).
+    """
 
-    def see(self, frame: Any, alpha: Any) -> None:
-        """frame: uint8 [H, W, 3] RGB (upright, NumPy or torch); alpha: [H, W] in [0, 1] of the same
-        frame (bool or float, NumPy or torch), or None when nothing is kept."""
-        height, width = (int(n) for n in frame.shape[:2])
-        shape = work_shape(height, width, DEFAULT_WORK_SIZE)
-        flow = self._propagator.advance(small_host_frame(frame, shape))
-        current, previous = small_host_mask(alpha, shape), self._previous
+    def __init__(self, smooth_weight: float | None = None, own_flow: bool = False) -> None:
+        self.smooth_weight = smooth_weight
+        self._propagator = FlowPropagator() if own_flow else None
+        self._previous: dict[int, np.ndarray] | None = None  # track key -> small (smoothed) mask
+        self.frames: list[dict[int, tuple[float, float]]] = []  # per frame pair: key -> (difference, area)
+
+    def see(self, upright_rgb: np.ndarray, flow: Any, states: Iterable[Any]) -> None:
+        """upright_rgb: the frame (uint8 [H, W, 3] RGB); flow: pass 1's FrameFlow to it (or None);
+        states: the frame's live tracks (``key``, ``mask`` float32 [H, W])."""
+        if self._propagator is not None:
+            flow = self._propagator.advance(upright_rgb)
+        shape = work_shape(int(upright_rgb.shape[0]), int(upright_rgb.shape[1]), DEFAULT_WORK_SIZE)
+        current = {s.key: small_mask(s.mask, shape) for s in states}
+        previous = self._previous
+        if self.smooth_weight is not None:
+            current = self._smoothed(previous, current)
         self._previous = current
-        if flow is None or previous is None or not (previous.any() or current.any()):
-            return  # the first frame, a new size, or nothing kept on either frame: no figure, no flow
-        self.score.add(previous, current, flow.forward(), flow.backward())
+        if flow is None or previous is None or not (previous or current):
+            return
+        forward, backward = flow.forward(), flow.backward()
+        if forward.shape[:2] != shape or any(m.shape != shape for m in previous.values()):
+            return
+        warp = FrameWarp(forward, backward)
+        self.frames.append({key: warp.parts(previous.get(key), current.get(key))
+                            for key in previous.keys() | current.keys()})
+
+    def _smoothed(self, previous: dict[int, np.ndarray] | None,
+                  current: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+        """Each track's exponential average (the first frame as it is; a track that ended fades out)."""
+        if previous is None:
+            return current
+        weight, out = float(self.smooth_weight), {}
+        for key in previous.keys() | current.keys():
+            mask = current.get(key)
+            before = previous.get(key)
+            value = mask * weight if before is None else before * (1.0 - weight) + (
+                mask * weight if mask is not None else 0.0)
+            value[value < _SNAP] = 0.0
+            value[value > 1.0 - _SNAP] = 1.0
+            if mask is not None or value.any():
+                out[key] = value
+        return out
+
+    def flicker(self, keys: set[int]) -> float | None:
+        """Mean flicker of the keep-mask made of the tracks ``keys``, over the frame pairs where it keeps
+        at least a pixel's worth; None when it never does."""
+        values = []
+        for parts in self.frames:
+            chosen = [parts[key] for key in keys if key in parts]
+            error = error_of((sum(d for d, _ in chosen), sum(a for _, a in chosen)))
+            if error is not None:
+                values.append(error)
+        return float(np.mean(values)) if values else None
 
 
-def video_quality(propagation: PropagationScore, flicker: FlickerMeter | None, log: TrackLog, frames: int,
-                  fps: float | None) -> VideoQuality:
-    """The video's figures: the tracker's propagation IoUs, the meter's flicker, the log's confirmed tracks'
-    births and deaths per minute (``fps``: the video's mean rate)."""
-    spans = [(record.first_frame, record.last_frame) for record in log.tracks()]
-    return VideoQuality(propagation.summary(), flicker.score.summary() if flicker is not None else None,
-                        track_turnover(spans, frames, fps))
+class QualityMeter:
+    """Pass 1's measurements of one video: ``propagation`` (give it to the tracker) and ``flicker`` (call
+    :meth:`see` after the tracker on every frame); :meth:`result` once ``--keep`` has chosen."""
+
+    def __init__(self, smooth_weight: float | None = None, own_flow: bool = False) -> None:
+        self.propagation = PropagationScore()
+        self.flicker = TrackFlicker(smooth_weight, own_flow)
+
+    def see(self, upright_rgb: np.ndarray, flow: Any, states: Iterable[Any]) -> None:
+        self.flicker.see(upright_rgb, flow, states)
+
+    def result(self, log: TrackLog, kept_ids: set[int], frames: int, fps: float | None) -> VideoQuality:
+        """The figures: propagation IoUs; the flicker of the tracks ``kept_ids`` (public ids, mapped to the
+        tracker's keys through ``log``); the confirmed tracks' births and deaths per minute (``fps``: the
+        video's mean rate)."""
+        keys = {key for key, track_id in log.final_ids().items() if track_id in kept_ids}
+        spans = [(record.first_frame, record.last_frame) for record in log.tracks()]
+        return VideoQuality(self.propagation.summary(), self.flicker.flicker(keys),
+                            track_turnover(spans, frames, fps))

@@ -26,7 +26,7 @@ from ..distributed import DistInfo, RankExit, all_gather_objects
 from ..errors import InputError, SplashsegError
 from ..fsutil import check_output_dir, check_output_files, make_output_dir, weights_file
 from ..video.inputs import VideoInput, collect_videos, frame_estimate, plan_outputs
-from ..video.shares import balanced_shares, share_frames
+from ..video.shares import balanced_shares
 from ..video.tracks_json import check_tracks_target
 from .video import VideoConfig, video_target
 
@@ -64,10 +64,12 @@ def _tracks_path(tracks: Path | None, video: VideoInput) -> Path | None:
     return None if tracks is None else tracks / video.relative.with_suffix(".json")
 
 
-def plan_video_batch(inputs: Sequence[str | Path], template: VideoConfig, out: str | Path | None) -> VideoBatch:
+def plan_video_batch(inputs: Sequence[str | Path], template: VideoConfig, out: str | Path | None, *,
+                     estimate: bool = False) -> VideoBatch:
     """One :class:`VideoConfig` per video from ``template`` (its source, target and tracks replaced).
 
     out: ``--out`` as given. template.tracking.tracks: ``--tracks`` as given (a folder for many videos).
+    estimate: read each video's frame count from its headers (for sharing between ranks; else None).
     Raises :class:`InputError` before any work: nothing matched, two videos would write one output, an
     output is an input, ``--out`` is not a folder (many videos), or an output exists without ``--force``.
     """
@@ -87,7 +89,8 @@ def plan_video_batch(inputs: Sequence[str | Path], template: VideoConfig, out: s
         track_file = _tracks_path(tracks, video) if several else tracks
         configs.append(dataclasses.replace(template, source=video.path, target=targets[video.path],
                                            tracking=dataclasses.replace(template.tracking, tracks=track_file)))
-    return VideoBatch(configs, [frame_estimate(v.path) for v in videos], several, tracks)
+    frames = [frame_estimate(v.path) if estimate else None for v in videos]
+    return VideoBatch(configs, frames, several, tracks)
 
 
 def check_batch_outputs(batch: VideoBatch, inputs: Sequence[str | Path], out: str | Path | None) -> None:
@@ -114,9 +117,10 @@ def check_batch_outputs(batch: VideoBatch, inputs: Sequence[str | Path], out: st
         make_output_dir(folder, OUT_KIND)
 
 
-def prepare_batch(inputs: Sequence[str | Path], template: VideoConfig, out: str | Path | None) -> VideoBatch:
+def prepare_batch(inputs: Sequence[str | Path], template: VideoConfig, out: str | Path | None, *,
+                  estimate: bool = False) -> VideoBatch:
     """:func:`plan_video_batch` and :func:`check_batch_outputs`: everything refused before any work."""
-    batch = plan_video_batch(inputs, template, out)
+    batch = plan_video_batch(inputs, template, out, estimate=estimate)
     check_batch_outputs(batch, inputs, out)
     return batch
 
@@ -145,8 +149,8 @@ def process_share(batch: VideoBatch, share: Sequence[int], process: Process,
 
 
 def run_shares(batch: VideoBatch, info: DistInfo, process: Process,
-               on_done: Callable[[int], None] | None = None) -> tuple[list[RankPart], list[list[int]]]:
-    """This rank's share processed; every rank's part gathered (rank order) with the shares. When a rank
+               on_done: Callable[[int], None] | None = None) -> list[RankPart]:
+    """This rank's share processed; every rank's part gathered (rank order). When a rank
     failed, it raises its own error here and every other rank :class:`RankExit` with its exit code."""
     shares = balanced_shares(batch.frames, info.world_size)
     part, exception = process_share(batch, shares[info.rank], process, on_done)
@@ -156,7 +160,7 @@ def run_shares(batch: VideoBatch, info: DistInfo, process: Process,
     for other in parts:
         if other.error is not None:
             raise RankExit(other.error[0])
-    return parts, shares
+    return parts
 
 
 def merged(batch: VideoBatch, parts: Sequence[RankPart]) -> tuple[list[Any], list[tuple[Path, str]]]:
@@ -165,8 +169,3 @@ def merged(batch: VideoBatch, parts: Sequence[RankPart]) -> tuple[list[Any], lis
     failed = dict(f for part in parts for f in part.failed)
     return ([reports[i] for i in sorted(reports)],
             [(batch.configs[i].source, failed[i]) for i in sorted(failed)])
-
-
-def rank_frames(batch: VideoBatch, shares: Sequence[Sequence[int]]) -> list[int]:
-    """Each rank's frame count as shared (from the headers)."""
-    return share_frames(batch.frames, shares)

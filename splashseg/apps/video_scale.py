@@ -19,12 +19,13 @@ from ..console import Reporter
 from ..device import resolve_device
 from ..distributed import DistInfo, exit_together, local_device, main_first, process_group
 from ..errors import InputError
+from ..fsutil import check_output_files, weights_file
 from ..predict import build_predictor
-from ..video.reader import VideoReader
+from ..video.tracks_json import check_tracks_target
 from .batches import raise_for_failures
 from .splash import load_style
-from .video import VideoConfig, check_video_config, run_video
-from .video_batch import VideoBatch, merged, prepare_batch, rank_frames, run_shares
+from .video import VideoConfig, check_video_config, open_video_job, run_video
+from .video_batch import VideoBatch, merged, prepare_batch, run_shares
 from .video_report import batch_summary
 
 
@@ -61,40 +62,36 @@ def videos_progress(reporter: Reporter, total: int, show: bool) -> Iterator[tupl
         yield NestedReporter(shown, bar), done
 
 
-def readable(config: VideoConfig) -> str | None:
-    """None when the input opens and its first frame decodes; else the one-line reason (a damaged video)."""
-    try:
-        VideoReader(config.source).close()
-    except InputError as exc:
-        return str(exc)
-    return None
-
-
-def prepare_checked(inputs: Sequence[str | Path], template: VideoConfig, out: str | Path | None) -> VideoBatch:
-    """Rank 0, before any rank starts: collect, plan and check every output; then each readable video's
-    options (a refusal there ends the run). With one named file, an unreadable one ends it too (exit 2)."""
-    batch = prepare_batch(inputs, template, out)
+def prepare_checked(inputs: Sequence[str | Path], template: VideoConfig, out: str | Path | None,
+                    estimate: bool) -> VideoBatch:
+    """Rank 0, before any rank starts: collect, plan and check every output, and each video's options
+    (:func:`splashseg.apps.video.check_video_config`; no source is opened: a damaged video is found, and
+    skipped, when its rank opens it). estimate: read each video's frame count from its headers, to share
+    the videos between ranks."""
+    batch = prepare_batch(inputs, template, out, estimate=estimate)
     for config in batch.configs:
-        if not batch.several or readable(config) is None:
-            check_video_config(config)
+        check_video_config(config)
+        background = config.splash.background
+        check_output_files([config.target], [background, weights_file(config.predict.weights)], config.force)
+        if config.tracking.tracks is not None:
+            check_tracks_target(config.tracking.tracks, [config.source, *([background] if background else [])],
+                                config.force, outputs=[config.target])
     return batch
 
 
 def load_video_runner(template: VideoConfig, info: DistInfo, reporter: Reporter) -> Callable[[VideoConfig], Any]:
-    """``config -> report``; the model and the splash style are loaded on this rank's device at the first
-    video, once (a rank without videos loads nothing). An unreadable video raises :class:`InputError`
-    when opened (before the model loads for it)."""
+    """``config -> report``: open the video (the reader of pass 1; a damaged one raises
+    :class:`InputError` here), then track and render it. The model and the splash style are loaded on this
+    rank's device for the first video that opens, once (a rank without videos loads nothing)."""
     device = local_device(resolve_device(template.predict.device), info)
     predict = dataclasses.replace(template.predict, device=str(device))
     loaded: list[Any] = []
 
-    def process(config: VideoConfig) -> Any:  # checked by rank 0; a damaged video raises InputError here
-        if not loaded:
-            problem = readable(config)  # no model loaded for a damaged first video
-            if problem is not None:
-                raise InputError(problem)
-            loaded.extend((build_predictor(predict), load_style(template.splash)))
-        return run_video(dataclasses.replace(config, predict=predict), *loaded, reporter)
+    def process(config: VideoConfig) -> Any:
+        with open_video_job(dataclasses.replace(config, predict=predict)) as job:
+            if not loaded:
+                loaded.extend((build_predictor(predict), load_style(template.splash)))
+            return run_video(job, *loaded, reporter)
 
     return process
 
@@ -105,15 +102,16 @@ def run_video_batch(inputs: Sequence[str | Path], template: VideoConfig, out: st
     each rank's share with the model loaded once, ``show(summary, reports)`` on rank 0, then exit alike
     (InputError, exit 2, when a video was skipped)."""
     with process_group(template.predict.device) as info:
-        batch = main_first(info, lambda: prepare_checked(inputs, template, out))
+        batch = main_first(info, lambda: prepare_checked(inputs, template, out, estimate=info.enabled))
         with videos_progress(reporter, len(batch.configs), info.is_main) as (nested, done):
             process = load_video_runner(template, info, nested)
-            parts, shares = run_shares(batch, info, process, done)
+            parts = run_shares(batch, info, process, done)
         reports, failed = merged(batch, parts)
         if info.is_main:
             for _, message in failed:
                 reporter.warn(message)
-            show(batch_summary(reports, failed, info.world_size, rank_frames(batch, shares), batch.several), reports)
+            rendered = [sum(report.frames for report in part.reports.values()) for part in parts]
+            show(batch_summary(reports, failed, info.world_size, rendered, batch.several), reports)
         exit_together(info, lambda: _raise_for(batch, failed))
 
 

@@ -69,7 +69,7 @@ def device_option(func: F) -> F:
                         help="Where the model runs; auto picks CUDA when available.")(func)
 
 
-def model_options(default_weights: str | None = "coco") -> Callable[[F], F]:
+def model_options(default_weights: str | None = PredictConfig.weights) -> Callable[[F], F]:
     """``--model --weights --device --min-size --max-size``: which network and where it runs."""
     return _compose(
         click.option("--model", "model_name", type=click.Choice(MODEL_NAMES), default=None,
@@ -127,14 +127,6 @@ def reporter(json_mode: bool = False, quiet: bool = False) -> Reporter:
     return Reporter(json_mode=json_mode, quiet=quiet)
 
 
-def split_names(value: str | None) -> list[str] | None:
-    """``"person, dog"`` -> ``["person", "dog"]``; ``None`` or empty -> ``None``."""
-    if not value:
-        return None
-    names = [name.strip() for name in value.split(",") if name.strip()]
-    return names or None
-
-
 def parse_color(value: str) -> tuple[int, int, int]:
     try:
         parts = tuple(int(v) for v in value.split(","))
@@ -160,6 +152,7 @@ def splash_style_options(func: F) -> F:
                      help=f"Blur strength in pixels for --effect blur [default: {BLUR_SHARE:.0%} of the long side, at "
                           f"least {MIN_BLUR_SIGMA:g}]."),
         click.option("--color", default=",".join(map(str, SplashOptions.color)), show_default=True, metavar="R,G,B",
+                     callback=lambda _ctx, _param, value: parse_color(value),
                      help="Colour for --effect solid."),
     ]
     for option in reversed(options):
@@ -172,15 +165,3 @@ def refine_option(func: F) -> F:
     return click.option("--refine", is_flag=True,
                         help="Sharpen each mask's edge along the picture's edges (a guided filter on the model's "
                              "mask probabilities, near the edge only).")(func)
-
-
-def predict_config(model_name, weights, device, min_size, max_size, conf, classes, batch_size,  # noqa: ANN001, ANN201
-                   agnostic_nms=False, soft_masks=False):
-    """The model options of detect, splash and video -> :class:`splashseg.predict.PredictConfig`.
-    soft_masks: keep the mask probabilities (for ``--refine``, ``--soft-masks``)."""
-    from ..predict import PredictConfig
-
-    names = split_names(classes) if isinstance(classes, str) or classes is None else list(classes)
-    return PredictConfig(model_name=model_name, weights=weights, device=device, conf=conf, classes=names,
-                         batch_size=batch_size, min_size=min_size, max_size=max_size, agnostic_nms=agnostic_nms,
-                         soft_masks=soft_masks)

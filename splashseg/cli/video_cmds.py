@@ -8,17 +8,14 @@ from typing import Any, TypeVar
 
 import click
 
-from ..apps.splash import SplashOptions
-from ..apps.video import RENDERS, VideoConfig, needs_alpha, video_target
+from ..apps.video import RENDERS, VideoConfig
 from ..apps.video_report import summary_line
 from ..apps.video_scale import run_video_batch
 from ..apps.video_tracking import PROPAGATIONS, TrackingOptions
-from ..video.writer import DEFAULT_CODEC, ENCODERS, X264_PRESETS, EncoderSettings
+from ..video.writer import ENCODERS, X264_PRESETS, EncoderSettings
 from .options import (
     model_options,
     output_options,
-    parse_color,
-    predict_config,
     prediction_options,
     refine_option,
     reporter,
@@ -50,7 +47,7 @@ def video_encoding_options(func: F) -> F:
                      metavar="N", help="Model frames that must find an object before it gets colour; in a clip with "
                                            "fewer model frames, all of them (an object first seen late in a "
                                            "longer clip still needs N)."),
-        click.option("--tracks", "tracks_file", type=click.Path(path_type=Path), default=None,
+        click.option("--tracks", "tracks", type=click.Path(path_type=Path), default=None,
                      help="Also write every track (id, class, frames, boxes, scores) as JSON to this file; "
                           "with several videos a folder with one JSON per video (replaced only with --force)."),
         click.option("--smooth", is_flag=True,
@@ -60,29 +57,11 @@ def video_encoding_options(func: F) -> F:
                      help="Quality: lower is better and bigger (18 is visually lossless)."),
         click.option("--preset", type=click.Choice(X264_PRESETS), default=encoder.preset, show_default=True,
                      help="Encoder speed against file size."),
-        click.option("--codec", type=click.Choice(tuple(ENCODERS)), default=DEFAULT_CODEC, show_default=True,
+        click.option("--codec", type=click.Choice(tuple(ENCODERS)), default=encoder.codec, show_default=True,
                      help="H.264 encoder: libx264 (CPU) or h264_nvenc (NVIDIA GPU, when present)."),
     )):
         func = decorator(func)
     return func
-
-
-def video_config(file: Path, *, out: str | Path | None, render: str, effect: str, background: Path | None,
-                 feather: float, invert: bool, blur_sigma: float | None, color: str, stride: int, propagate: str,
-                 keep: str, hold: int, min_hits: int, tracks_file: Path | None, smooth: bool, crf: int,
-                 preset: str, codec: str, model_name: str | None, weights: str, device: str,
-                 min_size: int | None, max_size: int | None, conf: float, classes: str | None, batch_size: int,
-                 agnostic_nms: bool, force: bool, refine: bool = False, **_: Any) -> VideoConfig:
-    """The click parameters of ``video`` (or ``splash --video``) -> a :class:`VideoConfig`."""
-    source, alpha = Path(file), needs_alpha(render, effect)
-    return VideoConfig(
-        source=source, target=video_target(source, out, render, alpha), render=render,
-        splash=SplashOptions(effect, background, feather, invert, blur_sigma, parse_color(color)),
-        predict=predict_config(model_name, weights, device, min_size, max_size, conf, classes, batch_size,
-                               agnostic_nms, soft_masks=refine),
-        tracking=TrackingOptions(keep=keep, hold=hold, min_hits=min_hits, propagate=propagate, tracks=tracks_file),
-        encoder=EncoderSettings(codec, crf, preset, alpha=alpha), stride=stride, smooth=smooth, force=force,
-        refine=refine)
 
 
 def show_videos(summary: dict[str, Any], reports: list[Any], report_to: Any) -> None:
@@ -97,11 +76,12 @@ def show_videos(summary: dict[str, Any], reports: list[Any], report_to: Any) -> 
 
 
 def run_video_command(inputs: tuple[str, ...], *, json_mode: bool = False, quiet: bool = False,
-                      **options: Any) -> None:
-    """``video`` and ``splash --video``: options -> a config per video -> the job on every rank -> report."""
+                      **params: Any) -> None:
+    """``video`` and ``splash --video``: click's parameters -> a config per video -> the job on every
+    torchrun rank (or this one process) -> the report."""
     report_to = reporter(json_mode, quiet)
-    template = video_config(Path(inputs[0]), **options)
-    run_video_batch(list(inputs), template, options.get("out"), report_to,
+    template = VideoConfig.from_options(file=Path(inputs[0]), **params)
+    run_video_batch(list(inputs), template, params.get("out"), report_to,
                     lambda summary, reports: show_videos(summary, reports, report_to))
 
 
@@ -115,7 +95,8 @@ def run_video_command(inputs: tuple[str, ...], *, json_mode: bool = False, quiet
 @model_options()
 @prediction_options
 @output_options("Output video (.mp4, .mkv or .mov; with --effect cutout .webm or .mov) or a folder for "
-                "FILE-RENDER.mp4 [default: FILE-RENDER.mp4 beside FILE; FILE-splash.webm for --effect cutout].")
+                "FILE-RENDER.mp4 [default: FILE-RENDER.mp4 beside FILE; FILE-splash.webm for --effect cutout]; "
+                "with several videos a folder, each output under its input's relative name.")
 def video(inputs: tuple[str, ...], **options: Any) -> None:
     """Colour splash (or detection overlay) on every frame of a video, objects tracked over time.
 
@@ -128,9 +109,15 @@ def video(inputs: tuple[str, ...], **options: Any) -> None:
     instead: VP9 with alpha in .webm (browsers) or ProRes 4444 in .mov (editors), chosen by --out's
     suffix. --refine sharpens the masks' edges on the model's frames.
 
+    INPUT: video files, folders (searched recursively) or glob patterns; the model is loaded once, a
+    damaged video is skipped and named at the end (exit 2). Under torchrun the videos are shared between
+    the processes by frame count. Each video's line (and --json) says how stable the result is over
+    time: propagation IoU, flicker, track births and deaths per minute (README: how to read them).
+
     \b
     Examples:
         splashseg video clip.mp4 --classes person --keep largest --out one-person.mp4
+        torchrun --nproc-per-node 2 -m splashseg video footage/ "day1/*.mp4" --stride 3 --out splashed/
         splashseg video clip.mp4 --effect cutout --refine --out clip-cutout.webm
         splashseg video clip.mp4 --stride 5 --render overlay --tracks tracks.json --out tracked.mp4
     """

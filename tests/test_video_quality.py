@@ -122,3 +122,43 @@ def test_track_turnover_per_minute():
     assert track_turnover(spans, 300, 10.0) == {"births": 2, "deaths": 2, "births_per_minute": 4.0,
                                                 "deaths_per_minute": 4.0}
     assert track_turnover([(0, 9)], 10, None)["births_per_minute"] is None
+
+
+class _State:
+    """What the meter reads of a tracker's state: its key and its soft mask."""
+
+    def __init__(self, key: int, mask: np.ndarray) -> None:
+        self.key, self.mask = key, mask.astype(np.float32)
+
+
+def test_track_flicker_sums_the_chosen_tracks_shares(moving_scene):
+    from splashseg.video.quality_meter import TrackFlicker
+
+    scene, flows, keep = moving_scene
+    both, smoothed = TrackFlicker(), TrackFlicker(smooth_weight=0.5)
+    for t, frame in enumerate(scene.frames):
+        states = [_State(k + 1, scene.truth[k][t]) for k in range(2)]
+        both.see(frame, flows[t], states)
+        smoothed.see(frame, flows[t], states)
+    # the two objects hardly overlap: the shares of both add up to the union's warping error (where their
+    # soft edges meet, the union's max and the shares' sum differ a little)
+    assert both.flicker({1, 2}) == pytest.approx(flicker_of(keep, flows), rel=0.01)
+    box_alone = flicker_of([scene.truth[0][t].astype(np.float32) for t in range(13)], flows)
+    assert both.flicker({1}) == pytest.approx(box_alone, rel=1e-4)
+    assert both.flicker(set()) is None and both.flicker({7}) is None
+    assert smoothed.flicker({1, 2}) > both.flicker({1, 2})  # an average trails the moving edges
+
+
+def test_track_flicker_with_its_own_flow_and_a_track_that_ends(moving_scene):
+    from splashseg.video.quality_meter import TrackFlicker
+
+    scene, flows, _ = moving_scene
+    own, given = TrackFlicker(own_flow=True), TrackFlicker()
+    for t, frame in enumerate(scene.frames):
+        states = [_State(1, scene.truth[0][t])] if t < 8 else []  # the track ends after frame 7
+        own.see(frame, None, states)
+        given.see(frame, flows[t], states)
+    assert own.flicker({1}) == pytest.approx(given.flicker({1}), rel=1e-6)
+    per_frame = [parts[1] for parts in given.frames if 1 in parts]
+    assert len(per_frame) == 8  # frame pairs 0-1 ... 6-7, and 7-8 where it vanishes
+    assert per_frame[-1][0] == pytest.approx(per_frame[-1][1]) and per_frame[-1][1] > 100  # all of it flickers

@@ -82,7 +82,7 @@ def test_a_damaged_video_on_one_rank_ends_every_rank_with_exit_2(clips: Path, tm
     assert re.search(r"exitcode\s*:\s*2\b", root_cause), done.stderr[-3000:]
     assert done.stderr.count("error: 1 of 3 inputs skipped: ") == 1
     summary = json.loads(done.stdout)
-    assert summary["frames_per_rank"] == [24, 24]  # rank 1: the damaged one (16, the median) and short.mp4
+    assert summary["frames_per_rank"] == [24, 8]  # rank 1 had the damaged one (16 frames guessed) and short.mp4
     assert [f["input"] for f in summary["failed"]] == [str(mixed / "zz-broken.mp4")]
     assert sorted(p.name for p in (tmp_path / "out").glob("*.mp4")) == ["long-splash.mp4", "short-splash.mp4"]
 

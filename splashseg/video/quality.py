@@ -99,16 +99,34 @@ def warp_previous(previous: np.ndarray, backward: np.ndarray) -> np.ndarray:
 
 
 class FrameWarp:
-    """One frame pair's backward warp and visible pixels, worked out once for any number of masks.
+    """One frame pair's backward warp, for any number of masks of that pair.
 
     forward, backward: float32 [h, w, 2] (see the module). :meth:`parts` gives one mask pair's share of
     the warping error, so the error of a union of masks that do not overlap is the sum of their parts.
+    Only the pixels a mask pair can reach are read (the current mask, and where the previous one's box
+    moves to), so a small object costs little on a large frame.
     """
 
     def __init__(self, forward: np.ndarray, backward: np.ndarray) -> None:
-        self.sources = _sources(backward)
-        there, inside = sample(forward, *self.sources)  # g at x + f(x), [h, w, 2]
-        self.seen = _consistent(backward, there, inside, CONSISTENCY_ALPHA, CONSISTENCY_BETA)  # bool [h, w]
+        self.forward, self.backward = forward, backward
+        self.sources = _sources(backward)  # float32 [h, w] each
+
+    def _visible(self, pixels: np.ndarray) -> np.ndarray:
+        """bool [n]: which of the flat ``pixels`` pass the forward-backward check (see :func:`visible`)."""
+        src_x, src_y = (axis.ravel()[pixels] for axis in self.sources)
+        there, inside = sample(self.forward, src_x, src_y)  # [n, 2]
+        back = self.backward.reshape(-1, 2)[pixels]  # [n, 2]
+        return _consistent(back[None], there[None], inside[None], CONSISTENCY_ALPHA, CONSISTENCY_BETA)[0]
+
+    def _reach(self, previous: np.ndarray | None, current: np.ndarray | None) -> np.ndarray:
+        """Flat indices of the pixels where the current mask or the moved previous one can be non-zero."""
+        src_x, src_y = self.sources
+        region = np.zeros(src_x.shape, bool) if current is None else current > 0
+        if previous is not None and previous.any():
+            rows, cols = np.flatnonzero(previous.any(axis=1)), np.flatnonzero(previous.any(axis=0))
+            region |= ((src_x > cols[0] - 1) & (src_x < cols[-1] + 1) &
+                       (src_y > rows[0] - 1) & (src_y < rows[-1] + 1))
+        return np.flatnonzero(region)
 
     def moved(self, previous: np.ndarray) -> np.ndarray:
         """float32 [h, w]: the previous frame's mask moved onto the current frame."""
@@ -116,11 +134,18 @@ class FrameWarp:
 
     def parts(self, previous: np.ndarray | None, current: np.ndarray | None) -> tuple[float, float]:
         """``(sum |M_t - W(M_t-1)|, sum max(M_t, W(M_t-1)))`` over the visible pixels; None is an empty mask."""
-        shape = self.seen.shape
-        moved = self.moved(previous) if previous is not None else np.zeros(shape, np.float32)
-        current = np.asarray(current, np.float32) if current is not None else np.zeros(shape, np.float32)
-        return (float(np.abs(current - moved)[self.seen].sum()),
-                float(np.maximum(moved, current)[self.seen].sum()))
+        previous = None if previous is None else np.asarray(previous, np.float32)
+        current = None if current is None else np.asarray(current, np.float32)
+        pixels = self._reach(previous, current)
+        pixels = pixels[self._visible(pixels)]
+        if not len(pixels):
+            return 0.0, 0.0
+        now = current.ravel()[pixels] if current is not None else np.zeros(len(pixels), np.float32)
+        if previous is None:
+            moved = np.zeros(len(pixels), np.float32)
+        else:
+            moved = sample(previous, *(axis.ravel()[pixels] for axis in self.sources))[0]
+        return float(np.abs(now - moved).sum()), float(np.maximum(moved, now).sum())
 
 
 def error_of(parts: tuple[float, float]) -> float | None:

@@ -104,3 +104,11 @@ def test_existing_outputs_need_force_and_nothing_matched(clips, tmp_path):
     assert run("video", clips, "--out", out, "--force", "-q", *TINY_MODEL).exit_code == 0
     nothing = run("video", str(clips / "*.avi"), "--out", out, *TINY_MODEL)
     assert nothing.exit_code == 2 and "pattern matches no videos" in nothing.output
+
+
+def test_two_inputs_writing_one_tracks_file_are_refused(tmp_path):
+    first = write_video((tmp_path / "day1").mkdir() or tmp_path / "day1" / "x.mp4", frames=2, audio=None)
+    second = write_video((tmp_path / "day2").mkdir() or tmp_path / "day2" / "x.mp4", frames=2, audio=None)
+    result = run("video", first, second, "--tracks", tmp_path / "tracks", *TINY_MODEL)  # outputs beside each
+    assert result.exit_code == 2 and "would both write" in result.output and "x.json (--tracks)" in result.output
+    assert not (tmp_path / "day1" / "x-splash.mp4").exists() and not (tmp_path / "tracks").exists()

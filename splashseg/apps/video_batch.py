@@ -84,9 +84,14 @@ def plan_video_batch(inputs: Sequence[str | Path], template: VideoConfig, out: s
     else:
         targets = {videos[0].path: video_target(videos[0].path, out, render, alpha)}
     tracks = template.tracking.tracks
-    configs = []
+    configs, writers = [], {}
     for video in videos:
         track_file = _tracks_path(tracks, video) if several else tracks
+        if several and track_file is not None:
+            if track_file in writers:
+                raise InputError(f"{writers[track_file]} and {video.path} would both write {track_file} "
+                                 "(--tracks); rename one, or name them in separate commands")
+            writers[track_file] = video.path
         configs.append(dataclasses.replace(template, source=video.path, target=targets[video.path],
                                            tracking=dataclasses.replace(template.tracking, tracks=track_file)))
     frames = [frame_estimate(v.path) if estimate else None for v in videos]

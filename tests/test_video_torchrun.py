@@ -68,6 +68,8 @@ def test_two_ranks_write_what_one_process_writes(clips: Path, single: tuple[Path
         assert len(mine) == len(theirs)
         assert max(np.abs(a.astype(int) - b.astype(int)).max() for a, b in zip(mine, theirs, strict=True)) <= 2
     assert done.stderr.count("wrote ") == 3  # rank 0 reports every video once
+    stamp = json.loads((out / ".splashseg").read_text())  # every rank's files are splashseg's, for --force
+    assert stamp["kind"] == "video" and stamp["files"] == names
 
 
 def test_a_damaged_video_on_one_rank_ends_every_rank_with_exit_2(clips: Path, tmp_path: Path) -> None:

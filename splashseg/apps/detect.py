@@ -101,7 +101,7 @@ def prepare_output(job: DetectConfig) -> dict[Path, str]:
     names = output_names(job.inputs)
     check_output_dir(job.out, job.inputs, "detect")
     check_output_files([job.out / n for n in names.values()] + [job.out / "detections.json"], job.inputs, job.force)
-    make_output_dir(job.out, "detect")
+    make_output_dir(job.out, "detect", force=job.force)
     return names
 
 

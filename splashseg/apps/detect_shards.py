@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 from ..console import Reporter
 from ..device import resolve_device
 from ..distributed import DistInfo, all_gather_objects, exit_together, local_device, main_first, process_group
+from ..fsutil import record_written, written_under
 from ..predict import PredictConfig, Predictor, build_predictor
 from .batches import output_names
 from .detect import DetectConfig, DetectedPictures, detect_job, detect_pictures, prepare_output, write_detections_json
@@ -71,6 +73,7 @@ def run_detect_on_ranks(prepare: Callable[[], DetectConfig], config: PredictConf
     parts: list[DetectedPictures] = all_gather_objects(
         detect_pictures(job, mine, output_names(job.inputs), predictor, progress, warn=None))
     merged = merge_parts(parts)
+    _record_every_ranks_files(info, job.out)
     _warn_once(info, reporter, merged.failed)
     if info.is_main:
         write_detections_json(job, merged.results)
@@ -88,10 +91,19 @@ def run_splash_on_ranks(prepare: Callable[[], SplashJob], config: PredictConfig,
     progress = reporter if info.is_main else Reporter(quiet=True)
     mine = rank_share(job.inputs, info.rank, info.world_size)
     parts = all_gather_objects(splash_pictures(job, mine, names, predictor, progress, warn=None))
+    _record_every_ranks_files(info, job.out)
     images = [image for part_images, _ in parts for image in part_images]
     failed = [item for _, part_failed in parts for item in part_failed]
     _warn_once(info, reporter, failed)
     return SplashResult(job.out, job.refine, images, failed, info.world_size, [len(i) for i, _ in parts])
+
+
+def _record_every_ranks_files(info: DistInfo, folder: Path) -> None:
+    """Rank 0 notes the files every rank wrote in ``folder`` as this run's, so that the folder's stamp
+    lists them all (a later ``--force`` would take them for files splashseg did not write)."""
+    gathered = all_gather_objects([str(p) for p in written_under(folder)])
+    if info.is_main:
+        record_written(Path(folder) / name for names in gathered for name in names)
 
 
 def _prepared(job: T, prepare_output: Callable[[T], Any]) -> T:

@@ -105,7 +105,7 @@ def prepare_output(job: SplashJob) -> dict[Path, str]:
     names = output_names(job.inputs, output_suffix(job.style))
     check_output_dir(job.out, job.inputs, "splash")
     check_output_files([job.out / n for n in names.values()], job.inputs, job.force)
-    make_output_dir(job.out, "splash")
+    make_output_dir(job.out, "splash", force=job.force)
     return names
 
 

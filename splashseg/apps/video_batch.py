@@ -37,12 +37,14 @@ OUT_KIND = "video"
 class VideoBatch:
     """What a run works on: one config per video (input order), each video's frame count from its headers
     (None when unknown; for sharing only), whether it is a many-video run (``--out`` a folder), and
-    ``--tracks`` as given (the folder of a many-video run)."""
+    ``--tracks`` as given (the folder of a many-video run). folders: the output folders the run made
+    (stamped, locked by rank 0)."""
 
     configs: list[VideoConfig]
     frames: list[int | None]
     several: bool
     tracks: Path | None = None
+    folders: list[Path] = field(default_factory=list)
 
 
 @dataclass
@@ -119,7 +121,8 @@ def check_batch_outputs(batch: VideoBatch, inputs: Sequence[str | Path], out: st
             check_tracks_target(config.tracking.tracks, [p for p in protected if p is not None], template.force,
                                 outputs=targets)
     for folder in folders.values():
-        make_output_dir(folder, OUT_KIND)
+        make_output_dir(folder, OUT_KIND, force=template.force)
+    batch.folders = list(folders.values())
 
 
 def prepare_batch(inputs: Sequence[str | Path], template: VideoConfig, out: str | Path | None, *,

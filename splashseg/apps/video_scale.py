@@ -17,9 +17,9 @@ from rich.progress import Progress
 
 from ..console import Reporter
 from ..device import resolve_device
-from ..distributed import DistInfo, exit_together, local_device, main_first, process_group
+from ..distributed import DistInfo, all_gather_objects, exit_together, local_device, main_first, process_group
 from ..errors import InputError
-from ..fsutil import check_output_files, weights_file
+from ..fsutil import check_output_files, record_written, weights_file, written_under
 from ..predict import build_predictor
 from ..video.tracks_json import check_tracks_target
 from .batches import raise_for_failures
@@ -106,6 +106,8 @@ def run_video_batch(inputs: Sequence[str | Path], template: VideoConfig, out: st
         with videos_progress(reporter, len(batch.configs), info.is_main) as (nested, done):
             process = load_video_runner(template, info, nested)
             parts = run_shares(batch, info, process, done)
+        for folder in batch.folders:
+            _record_every_ranks_files(info, folder)
         reports, failed = merged(batch, parts)
         if info.is_main:
             for _, message in failed:
@@ -119,3 +121,11 @@ def _raise_for(batch: VideoBatch, failed: list[tuple[Path, str]]) -> None:
     if failed and not batch.several:
         raise InputError(failed[0][1])
     raise_for_failures([str(p) for p, _ in failed], [m for _, m in failed], len(batch.configs))
+
+
+def _record_every_ranks_files(info: DistInfo, folder: Path) -> None:
+    """Rank 0 notes the files every rank wrote in ``folder`` as this run's, so that the folder's stamp lists
+    them all (as ``detect`` does under torchrun)."""
+    gathered = all_gather_objects([str(p) for p in written_under(folder)])
+    if info.is_main:
+        record_written(Path(folder) / name for names in gathered for name in names)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -11,6 +12,8 @@ import click
 
 from ..apps.splash import SplashOptions
 from ..console import Reporter
+from ..errors import InputError
+from ..fsutil import check_output_name
 from ..models.registry import DEFAULT_MODEL, MODELS
 from ..predict import PredictConfig
 from ..render.effects import BLUR_SHARE, EFFECTS, MIN_BLUR_SIGMA
@@ -53,6 +56,46 @@ class FiniteFloatRange(click.FloatRange):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
         number = click.FLOAT.convert(value, param, ctx)
         return super().convert(_finite(number, param, ctx), param, ctx)
+
+
+class NonEmpty(click.ParamType):
+    """A string or path option type that refuses ``""`` (and blanks) with "empty value for --X" (exit 2),
+    so that ``--weights ""`` does not become ``.`` nor ``--classes ""`` mean "no filter". Wraps ``inner``
+    (click's STRING or a ``click.Path``), which does the rest of the conversion; see :func:`refuse_empty_values`."""
+
+    def __init__(self, inner: click.ParamType) -> None:
+        self.inner, self.name = inner, inner.name
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            shown = param.opts[-1] if isinstance(param, click.Option) else (param.human_readable_name if param else "")
+            self.fail(f"empty value for {shown}", param, ctx)
+        if isinstance(self.inner, click.Path):
+            try:
+                check_output_name(Path(os.fsdecode(value)), "")  # a name no filesystem holds: not a path at all
+            except InputError as exc:
+                if "bytes long" in str(exc):
+                    self.fail(str(exc).strip(), param, ctx)
+        return self.inner.convert(value, param, ctx)
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str | None:
+        return self.inner.get_metavar(param, ctx)
+
+    def to_info_dict(self) -> dict[str, Any]:
+        return self.inner.to_info_dict()
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        return self.inner.shell_complete(ctx, param, incomplete)
+
+
+def refuse_empty_values(command: click.Command) -> click.Command:
+    """Give every string and path parameter of ``command`` the :class:`NonEmpty` type (the group does this
+    for every command it registers, so no option of any command takes ``""``)."""
+    for param in command.params:
+        plain = isinstance(param.type, (click.Path, click.types.StringParamType))
+        if plain and not (isinstance(param, click.Option) and param.is_flag):
+            param.type = NonEmpty(param.type)
+    return command
 
 
 def _compose(*decorators: Callable[[F], F]) -> Callable[[F], F]:

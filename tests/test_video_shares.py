@@ -45,3 +45,33 @@ def test_more_ranks_than_videos_and_bad_world():
     assert balanced_shares([3, 4], 4) == [[1], [0], [], []]
     with pytest.raises(ValueError):
         balanced_shares([1], 0)
+
+
+def test_a_rank_remembers_skipped_videos_and_the_failure_that_stopped_it():
+    from splashseg.apps.video_batch import RankPart, VideoBatch, merged, process_share
+    from splashseg.distributed import DistInfo
+    from splashseg.errors import InputError
+
+    class Config:
+        def __init__(self, name: str) -> None:
+            self.source = name
+
+    def process(config: Config) -> str:
+        if config.source == "damaged":
+            raise InputError("damaged: not a video FFmpeg can read")
+        if config.source == "boom":
+            raise RuntimeError("out of luck")
+        return f"report of {config.source}"
+
+    batch = VideoBatch([Config(n) for n in ("a", "damaged", "b", "boom", "c")], [None] * 5, several=True)
+    part, exception = process_share(batch, [0, 1, 2, 3, 4], process)
+    assert part.reports == {0: "report of a", 2: "report of b"}  # c never ran: the rank stopped at boom
+    assert part.failed == [(1, "damaged: not a video FFmpeg can read")]
+    assert part.error == (1, "out of luck") and isinstance(exception, RuntimeError)
+    reports, failed = merged(batch, [part, RankPart(reports={4: "report of c"})])
+    assert reports == ["report of a", "report of b", "report of c"] and failed == [("damaged", part.failed[0][1])]
+    # one process: the failure is raised as it is, after the (here trivial) exchange of every rank's part
+    from splashseg.apps.video_batch import run_shares
+
+    with pytest.raises(RuntimeError, match="out of luck"):
+        run_shares(batch, DistInfo(), process)

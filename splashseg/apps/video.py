@@ -35,6 +35,7 @@ from ..render import SplashStyle
 from ..render.effects import CUTOUT
 from ..video.keep import KeepPolicy, check_keep, parse_keep
 from ..video.pipeline import PipelineOptions, VideoReport, check_video_target, process_video, scan_video
+from ..video.quality_meter import QualityMeter
 from ..video.reader import VideoReader
 from ..video.renderers import Render, overlay_renderer, splash_renderer
 from ..video.smoothing import MaskSmoother
@@ -128,7 +129,9 @@ def run_video(job: VideoJob, predictor: Predictor, style: SplashStyle, reporter:
     options = PipelineOptions(batch_size=predictor.batch_size, stride=config.stride, transfer=backend.transfer,
                               clock=clock)
     store = TrackStore(job.plan.frame_size)
-    tracker = FrameTracker(config.tracking, job.plan.policy, store, clock=clock)
+    quality = QualityMeter(config.smooth_weight if config.smooth else None,
+                           own_flow=config.tracking.propagate != "flow")
+    tracker = FrameTracker(config.tracking, job.plan.policy, store, quality, clock=clock)
     with _progress(reporter, f"track {config.source.name}") as progress:
         frames, model_frames = scan_video(job.reader, backend.predict, tracker, options=options, progress=progress)
     tracker.tracker.finish()  # a clip with fewer model frames than --min-hits keeps what it saw on all of them
@@ -143,6 +146,7 @@ def run_video(job: VideoJob, predictor: Predictor, style: SplashStyle, reporter:
     report.model_frames, report.seconds = model_frames, time.perf_counter() - started
     report.tracks, report.kept_tracks = tracker.log.ids(), sorted(chosen)
     report.stages = clock.seconds()
+    report.quality = quality.result(tracker.log, chosen, frames, job.plan.fps)
     if not chosen:
         report.warnings.append(f"{config.source}: no objects found; {_nothing_kept(config)}")
     return report

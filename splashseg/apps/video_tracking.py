@@ -27,6 +27,7 @@ from ..video.flow import FlowPropagator
 from ..video.instances import host_instances
 from ..video.keep import KeepPolicy, keep_mask, select_tracks
 from ..video.stages import NO_CLOCK
+from ..video.quality_meter import QualityMeter
 from ..video.track_log import TrackLog
 from ..video.track_store import TrackStore
 from ..video.tracking import DEFAULT_HOLD, DEFAULT_MIN_HITS, Tracker, TrackState
@@ -50,14 +51,16 @@ class TrackingOptions:
 
 class FrameTracker:
     """Pass 1's ``follow`` hook: flow, then tracker, on every frame in order; each frame's tracks go to
-    ``store``; ``clock`` (:class:`~splashseg.video.stages.StageClock`) gets the seconds of the flow, the
-    tracking and the store. Returns the live :class:`TrackState` list of the frame."""
+    ``store`` (and, with ``quality``, to the temporal-quality figures, with the flow); ``clock``
+    (:class:`~splashseg.video.stages.StageClock`) gets the seconds of the flow, the tracking, the store
+    and the quality figures. Returns the live :class:`TrackState` list of the frame."""
 
-    def __init__(self, options: TrackingOptions, policy: KeepPolicy, store: TrackStore, *,
-                 clock: Any = NO_CLOCK) -> None:
+    def __init__(self, options: TrackingOptions, policy: KeepPolicy, store: TrackStore,
+                 quality: QualityMeter | None = None, *, clock: Any = NO_CLOCK) -> None:
         self.flow = FlowPropagator() if options.propagate == "flow" else None
-        self.tracker = Tracker(hold=options.hold, min_hits=options.min_hits, log=TrackLog(probe=policy.point))
-        self.store, self.clock = store, clock
+        self.tracker = Tracker(hold=options.hold, min_hits=options.min_hits, log=TrackLog(probe=policy.point),
+                               propagation=quality.propagation if quality is not None else None)
+        self.store, self.quality, self.clock = store, quality, clock
 
     @property
     def log(self) -> TrackLog:
@@ -72,6 +75,9 @@ class FrameTracker:
             states = self.tracker.observe(found)
         with self.clock("store"):
             self.store.put(index, states)
+        if self.quality is not None:
+            with self.clock("quality"):
+                self.quality.see(upright_rgb, flow, states)
         return states
 
 

@@ -87,6 +87,7 @@ class VideoReport:
     warnings: list[str] = field(default_factory=list)
     tracks: list[int] = field(default_factory=list)
     kept_tracks: list[int] = field(default_factory=list)
+    quality: Any = None  # the temporal-quality figures (splashseg.video.quality.VideoQuality), when measured
     stages: dict[str, float] = field(default_factory=dict)
 
     @property

@@ -1,7 +1,7 @@
 """``StageClock``: seconds spent in each stage of a video job, measured where the stage runs.
 
-The video job's stages run in three threads (decode; model, flow, tracking and render; encode in the
-calling thread), so their seconds overlap and may add up to more than the job's wall time. Each stage
+The video job's stages run in three threads (decode; model, flow, tracking, the temporal-quality
+figures and render; encode in the calling thread), so their seconds overlap and may add up to more than the job's wall time. Each stage
 is timed around the one call that does it (``with clock("flow"): ...``); a job without a clock passes
 :data:`NO_CLOCK`, which times nothing.
 """
@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-STAGES = ("decode", "model", "flow", "track", "store", "render", "encode")
+STAGES = ("decode", "model", "flow", "track", "store", "quality", "render", "encode")
 
 
 class StageClock:

@@ -26,8 +26,8 @@ from ..render import draw_detections, instance_colors
 from ..video.flow import FlowPropagator
 from ..video.instances import host_instances
 from ..video.keep import KeepPolicy, keep_mask, select_tracks
-from ..video.stages import NO_CLOCK
 from ..video.quality_meter import QualityMeter
+from ..video.stages import NO_CLOCK
 from ..video.track_log import TrackLog
 from ..video.track_store import TrackStore
 from ..video.tracking import DEFAULT_HOLD, DEFAULT_MIN_HITS, Tracker, TrackState

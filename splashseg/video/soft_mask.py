@@ -67,6 +67,17 @@ class SoftMask:
         out[self.y: self.y + self.values.shape[0], self.x: self.x + self.values.shape[1]] = self.values
         return out
 
+    def region(self, x1: int, y1: int, x2: int, y2: int) -> np.ndarray:
+        """float32 [y2 - y1, x2 - x1]: the frame's pixels from column x1, row y1 (ends exclusive)."""
+        out = np.zeros((max(0, y2 - y1), max(0, x2 - x1)), np.float32)
+        height, width = self.values.shape
+        left, top = max(x1, self.x), max(y1, self.y)
+        right, bottom = min(x2, self.x + width), min(y2, self.y + height)
+        if right > left and bottom > top:
+            out[top - y1: bottom - y1, left - x1: right - x1] = self.values[top - self.y: bottom - self.y,
+                                                                            left - self.x: right - self.x]
+        return out
+
     def binary(self) -> Crop:
         """The :class:`~.matching.Crop` of the pixels at >= 0.5 (empty when none is)."""
         bounds = nonzero_bounds(self.values >= 0.5) if self.values.size else None

@@ -1,9 +1,9 @@
 """``StageClock``: seconds spent in each stage of a video job, measured where the stage runs.
 
 The video job's stages run in three threads (decode; model, flow, tracking, the temporal-quality
-figures and render; encode in the calling thread), so their seconds overlap and may add up to more than the job's wall time. Each stage
-is timed around the one call that does it (``with clock("flow"): ...``); a job without a clock passes
-:data:`NO_CLOCK`, which times nothing.
+figures and render; encode in the calling thread), so their seconds overlap and may add up to more
+than the job's wall time. Each stage is timed around the one call that does it
+(``with clock("flow"): ...``); a job without a clock passes :data:`NO_CLOCK`, which times nothing.
 """
 
 from __future__ import annotations

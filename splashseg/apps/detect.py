@@ -112,7 +112,7 @@ def run_detect(job: DetectJob, predictor: Predictor, reporter: Reporter) -> dict
     names = prepare_output(job)
     part = detect_pictures(job, job.inputs, names, predictor, reporter, reporter.warn)
     write_detections_json(job, part.results)
-    return detect_summary(job, part)
+    return detect_summary(job, part) | predictor.speed()
 
 
 def write_detections_json(job: DetectJob, results: list[dict[str, Any]]) -> None:

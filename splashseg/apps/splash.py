@@ -110,7 +110,7 @@ def run_splash(job: SplashJob, predictor: Predictor, reporter: Reporter) -> dict
             bar.update(task, advance=len(batch))
     return {"out": str(job.out), "refine": job.refine, "images": per_image,
             "instances": sum(i["instances"] for i in per_image), "failed": [str(p) for p, _ in failures.items],
-            "errors": [m for _, m in failures.items]}
+            "errors": [m for _, m in failures.items]} | predictor.speed()
 
 
 @dataclass

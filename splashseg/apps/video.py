@@ -158,6 +158,7 @@ def run_video(config: VideoConfig, predictor: Predictor, style: SplashStyle, rep
                                options=options, progress=progress, force=config.force, follow=second)
     report.model_frames, report.seconds = model_frames, time.perf_counter() - started
     report.tracks, report.kept_tracks = first.log.ids(), sorted(chosen)
+    report.speed = predictor.speed()
     return report
 
 

@@ -14,6 +14,7 @@ from ..console import Reporter
 from ..models.registry import DEFAULT_MODEL, MODELS
 from ..predict import PredictConfig
 from ..render.effects import BLUR_SHARE, EFFECTS, MIN_BLUR_SIGMA
+from ..runtime import DEFAULT_RUNTIME, RUNTIME_CHOICES, RUNTIME_ENV
 from .errors import debug_option
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -67,6 +68,13 @@ def _compose(*decorators: Callable[[F], F]) -> Callable[[F], F]:
 def device_option(func: F) -> F:
     return click.option("--device", default=PredictConfig.device, show_default=True, metavar="auto|cpu|cuda|cuda:N",
                         help="Where the model runs; auto picks CUDA when available.")(func)
+
+
+def runtime_option(func: F) -> F:
+    """``--runtime auto|torch|openvino`` (detect, splash, video, evaluate)."""
+    return click.option("--runtime", type=click.Choice(RUNTIME_CHOICES), default=None, metavar="auto|torch|openvino",
+                        help=f"Where the model's dense layers run [default: ${RUNTIME_ENV}, else {DEFAULT_RUNTIME}: "
+                             "OpenVINO on a CPU (bfloat16 where the CPU has it), torch on CUDA].")(func)
 
 
 def model_options(default_weights: str | None = "coco") -> Callable[[F], F]:
@@ -173,7 +181,7 @@ def refine_option(func: F) -> F:
 
 
 def predict_config(model_name, weights, device, min_size, max_size, conf, classes, batch_size,  # noqa: ANN001, ANN201
-                   agnostic_nms=False, soft_masks=False):
+                   agnostic_nms=False, soft_masks=False, runtime=None):
     """The model options of detect, splash and video -> :class:`splashseg.predict.PredictConfig`.
     soft_masks: keep the mask probabilities (for ``--refine``, ``--soft-masks``)."""
     from ..predict import PredictConfig
@@ -181,4 +189,4 @@ def predict_config(model_name, weights, device, min_size, max_size, conf, classe
     names = split_names(classes) if isinstance(classes, str) or classes is None else list(classes)
     return PredictConfig(model_name=model_name, weights=weights, device=device, conf=conf, classes=names,
                          batch_size=batch_size, min_size=min_size, max_size=max_size, agnostic_nms=agnostic_nms,
-                         soft_masks=soft_masks)
+                         soft_masks=soft_masks, runtime=runtime)

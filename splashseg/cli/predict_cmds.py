@@ -12,6 +12,7 @@ from ..apps.detect import DetectConfig, run_detect_job
 from ..apps.detect_shards import run_detect_job_on_ranks
 from ..apps.splash import SplashConfig, SplashOptions, run_splash_job
 from ..distributed import launched_by_torchrun
+from ..predict import speed_line
 from .options import (
     model_options,
     output_options,
@@ -20,6 +21,7 @@ from .options import (
     prediction_options,
     refine_option,
     reporter,
+    runtime_option,
     splash_style_options,
 )
 from .video_cmds import run_video_command, video_encoding_options
@@ -39,6 +41,8 @@ def _show(rep, summary: dict, title: str) -> None:  # noqa: ANN001
         classes = ", ".join(f"{name} x{n}" for name, n in sorted(item["classes"].items()))
         table.add_row(item["file"], str(item["instances"]), classes or "-")
     rep.table(table)
+    if "runtime" in summary:
+        rep.info(speed_line(summary))
     rep.info(f"written to {summary['out']}")
     rep.emit_json(summary)
 
@@ -46,6 +50,7 @@ def _show(rep, summary: dict, title: str) -> None:  # noqa: ANN001
 @click.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @model_options()
+@runtime_option
 @prediction_options
 @click.option("--save-masks", is_flag=True, help="Also write one black/white PNG per instance (DIR/masks/).")
 @click.option("--soft-masks", is_flag=True,
@@ -53,8 +58,8 @@ def _show(rep, summary: dict, title: str) -> None:  # noqa: ANN001
                    "DIR/soft-masks/), for compositing elsewhere.")
 @refine_option
 @output_options("Folder for overlays and detections.json.", out_default=str(DetectConfig.out))
-def detect(inputs, model_name, weights, device, min_size, max_size, conf, classes, batch_size, agnostic_nms, save_masks,  # noqa: ANN001
-           soft_masks, refine, out, force, json_mode, quiet) -> None:
+def detect(inputs, model_name, weights, device, min_size, max_size, runtime, conf, classes, batch_size, agnostic_nms,  # noqa: ANN001
+           save_masks, soft_masks, refine, out, force, json_mode, quiet) -> None:
     """Find every object instance and draw masks, boxes and labels.
 
     INPUT: image files, folders (searched recursively) or glob patterns. Writes one overlay per image,
@@ -70,7 +75,8 @@ def detect(inputs, model_name, weights, device, min_size, max_size, conf, classe
         splashseg detect photo.jpg --refine --save-masks --soft-masks --out masks/
     """
     rep = reporter(json_mode, quiet)
-    model = predict_config(model_name, weights, device, min_size, max_size, conf, classes, batch_size, agnostic_nms)
+    model = predict_config(model_name, weights, device, min_size, max_size, conf, classes, batch_size, agnostic_nms,
+                           runtime=runtime)
     config = DetectConfig(list(inputs), Path(out), model, save_masks, soft_masks, refine, force)
     if launched_by_torchrun():
         run_detect_job_on_ranks(config, rep, lambda summary: _show(rep, summary, "detections"))
@@ -84,6 +90,7 @@ def detect(inputs, model_name, weights, device, min_size, max_size, conf, classe
 @click.option("--video", "video_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Splash this video instead (same as `splashseg video FILE --render splash`).")
 @model_options()
+@runtime_option
 @prediction_options
 @splash_style_options
 @refine_option
@@ -91,7 +98,8 @@ def detect(inputs, model_name, weights, device, min_size, max_size, conf, classe
 @output_options(f"Folder for the splashed pictures [default: {SplashConfig.out}]; with --video a folder or a "
                 ".mp4/.mkv/.mov file [default: FILE-splash.mp4 beside FILE; FILE-splash.webm for --effect cutout].",
                 out_default=None)
-def splash(inputs, video_file, model_name, weights, device, min_size, max_size, conf, classes, batch_size, agnostic_nms,  # noqa: ANN001
+def splash(inputs, video_file, model_name, weights, device, min_size, max_size, runtime, conf, classes, batch_size,  # noqa: ANN001
+           agnostic_nms,
            effect, background, feather, invert, blur_sigma, color, refine, out, force, json_mode, quiet,
            **video_options) -> None:
     """Keep the detected objects in colour and turn everything else gray.
@@ -115,13 +123,14 @@ def splash(inputs, video_file, model_name, weights, device, min_size, max_size, 
                           feather=feather, invert=invert, blur_sigma=blur_sigma, color=color, refine=refine,
                           model_name=model_name,
                           weights=weights, device=device, min_size=min_size, max_size=max_size, conf=conf,
-                          classes=classes, batch_size=batch_size, agnostic_nms=agnostic_nms, force=force,
-                          json_mode=json_mode, quiet=quiet, **video_options)
+                          classes=classes, batch_size=batch_size, agnostic_nms=agnostic_nms, runtime=runtime,
+                          force=force, json_mode=json_mode, quiet=quiet, **video_options)
         return
     if not inputs:
         raise click.UsageError("missing INPUT... (pictures, folders or globs) or --video FILE")
     rep = reporter(json_mode, quiet)
-    model = predict_config(model_name, weights, device, min_size, max_size, conf, classes, batch_size, agnostic_nms)
+    model = predict_config(model_name, weights, device, min_size, max_size, conf, classes, batch_size, agnostic_nms,
+                           runtime=runtime)
     options = SplashOptions(effect, background, feather, invert, blur_sigma, parse_color(color))
     config = SplashConfig(list(inputs), Path(out) if out else SplashConfig.out, options, model, refine, force)
     summary = run_splash_job(config, rep)

@@ -11,6 +11,7 @@ import click
 from ..apps.splash import SplashOptions
 from ..apps.video import RENDERS, VideoConfig, needs_alpha, run_video_job, video_target
 from ..apps.video_tracking import PROPAGATIONS, TrackingOptions
+from ..predict import speed_line
 from ..video.pipeline import VideoReport
 from ..video.writer import DEFAULT_CODEC, ENCODERS, X264_PRESETS, EncoderSettings
 from .options import (
@@ -21,6 +22,7 @@ from .options import (
     prediction_options,
     refine_option,
     reporter,
+    runtime_option,
     splash_style_options,
 )
 
@@ -69,14 +71,15 @@ def video_config(file: Path, *, out: str | Path | None, render: str, effect: str
                  keep: str, hold: int, min_hits: int, tracks_file: Path | None, smooth: bool, crf: int,
                  preset: str, codec: str, model_name: str | None, weights: str, device: str,
                  min_size: int | None, max_size: int | None, conf: float, classes: str | None, batch_size: int,
-                 agnostic_nms: bool, force: bool, refine: bool = False, **_: Any) -> VideoConfig:
+                 agnostic_nms: bool, force: bool, refine: bool = False, runtime: str | None = None,
+                 **_: Any) -> VideoConfig:
     """The click parameters of ``video`` (or ``splash --video``) -> a :class:`VideoConfig`."""
     source, alpha = Path(file), needs_alpha(render, effect)
     return VideoConfig(
         source=source, target=video_target(source, out, render, alpha), render=render,
         splash=SplashOptions(effect, background, feather, invert, blur_sigma, parse_color(color)),
         predict=predict_config(model_name, weights, device, min_size, max_size, conf, classes, batch_size,
-                               agnostic_nms, soft_masks=refine),
+                               agnostic_nms, soft_masks=refine, runtime=runtime),
         tracking=TrackingOptions(keep=keep, hold=hold, min_hits=min_hits, propagate=propagate, tracks=tracks_file),
         encoder=EncoderSettings(codec, crf, preset, alpha=alpha), stride=stride, smooth=smooth, force=force,
         refine=refine)
@@ -92,13 +95,15 @@ def report_video(report: VideoReport, report_to: Any) -> None:
     report_to.info(f"wrote {report.target} ({report.frames} frames, model on {report.model_frames}, "
                    f"{report.fps:.1f} fps, {len(report.tracks)} track(s), kept in colour: {kept}, "
                    f"{report.audio_streams} audio stream(s))")
+    if report.speed:
+        report_to.info(speed_line(report.speed))
     report_to.emit_json({
         "input": str(report.source), "output": str(report.target), "frames": report.frames,
         "header_frames": report.header_frames, "lost_frames": report.lost_frames,
         "model_frames": report.model_frames, "seconds": round(report.seconds, 3), "fps": round(report.fps, 3),
         "width": report.width, "height": report.height, "rotation": report.rotation,
         "audio_streams": report.audio_streams, "tracks": report.tracks, "kept_tracks": report.kept_tracks,
-        "notes": report.notes, "warnings": report.warnings,
+        "notes": report.notes, "warnings": report.warnings, **report.speed,
     })
 
 
@@ -118,6 +123,7 @@ def run_video_command(file: Path, *, json_mode: bool = False, quiet: bool = Fals
 @splash_style_options
 @refine_option
 @model_options()
+@runtime_option
 @prediction_options
 @output_options("Output video (.mp4, .mkv or .mov; with --effect cutout .webm or .mov) or a folder for "
                 "FILE-RENDER.mp4 [default: FILE-RENDER.mp4 beside FILE; FILE-splash.webm for --effect cutout].")

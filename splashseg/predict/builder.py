@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ..device import resolve_device
 from ..models import load_model
+from ..runtime import resolve_runtime
 from .predictor import Predictor, class_ids_for
 
 
@@ -30,13 +31,16 @@ class PredictConfig:
     amp: bool = True
     agnostic_nms: bool = False
     soft_masks: bool = False
+    runtime: str | None = None  # torch|openvino|auto; None: $SPLASHSEG_RUNTIME, else auto (splashseg.runtime)
 
 
 def build_predictor(config: PredictConfig) -> Predictor:
-    """Load the model named by ``config`` and wrap it in a :class:`Predictor` on the resolved device."""
+    """Load the model named by ``config`` and wrap it in a :class:`Predictor` on the resolved device, its
+    dense layers in the resolved runtime (the job's one choice of device and runtime)."""
     device = resolve_device(config.device)
+    runtime = resolve_runtime(config.runtime, device, amp=config.amp)
     loaded = load_model(config.model_name, config.weights, min_size=config.min_size, max_size=config.max_size)
     class_ids = class_ids_for(config.classes, loaded.class_names)
     return Predictor(loaded.model, loaded.class_names, device=device, conf=config.conf, class_ids=class_ids,
                      batch_size=config.batch_size, amp=config.amp, agnostic_nms=config.agnostic_nms,
-                     soft_masks=config.soft_masks)
+                     soft_masks=config.soft_masks, runtime=runtime, model_name=loaded.model_name)

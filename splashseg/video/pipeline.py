@@ -74,6 +74,7 @@ class VideoReport:
     warnings: list[str] = field(default_factory=list)
     tracks: list[int] = field(default_factory=list)
     kept_tracks: list[int] = field(default_factory=list)
+    speed: dict = field(default_factory=dict)  # runtime and model seconds (Predictor.speed), for --json
 
     @property
     def fps(self) -> float:

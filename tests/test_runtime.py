@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -11,7 +12,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from click.testing import CliRunner
+from video_samples import write_video
 
+from splashseg.cli import main
 from splashseg.errors import InputError
 from splashseg.models.registry import build_model
 from splashseg.runtime import DamagedCacheWarning, RuntimeChoice, apply_runtime, resolve_runtime
@@ -19,6 +23,8 @@ from splashseg.runtime.cache import MANIFEST
 from splashseg.runtime.choice import INSTALL_OPENVINO, cpu_has_bf16
 
 ROOT = Path(__file__).resolve().parents[1]
+SMALL_CPU = ["--model", "maskrcnn_small", "--weights", "none", "--min-size", "64", "--max-size", "96",
+             "--device", "cpu"]
 
 
 def test_cpu_flags_decide_bf16(tmp_path: Path) -> None:
@@ -54,7 +60,8 @@ def test_bad_runtime_is_refused(name: str, device: str, message: str) -> None:
 
 def _without_openvino(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
     """Run the CLI where ``import openvino`` fails (as on a machine without the package)."""
-    code = "import sys; sys.modules['openvino'] = None; from splashseg.cli import main; sys.argv[0] = 'splashseg'; main()"
+    code = ("import sys; sys.modules['openvino'] = None; from splashseg.cli import main; "
+            "sys.argv[0] = 'splashseg'; main()")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("SPLASHSEG_RUNTIME", None)
     return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, cwd=tmp_path)
@@ -62,11 +69,10 @@ def _without_openvino(args: list[str], tmp_path: Path) -> subprocess.CompletedPr
 
 @pytest.mark.slow
 def test_without_openvino_auto_falls_back_and_openvino_exits_2(tmp_path: Path, image_dir: Path) -> None:
-    small = ["--model", "maskrcnn_small", "--weights", "none", "--min-size", "64", "--max-size", "96", "--device", "cpu"]
-    auto = _without_openvino(["detect", str(image_dir / "a.jpg"), *small, "--out", "auto", "--json"], tmp_path)
+    auto = _without_openvino(["detect", str(image_dir / "a.jpg"), *SMALL_CPU, "--out", "auto", "--json"], tmp_path)
     assert auto.returncode == 0, auto.stderr
     assert json.loads(auto.stdout)["runtime"] == "torch-fp32"
-    asked = _without_openvino(["detect", str(image_dir / "a.jpg"), *small, "--runtime", "openvino"], tmp_path)
+    asked = _without_openvino(["detect", str(image_dir / "a.jpg"), *SMALL_CPU, "--runtime", "openvino"], tmp_path)
     assert asked.returncode == 2
     assert INSTALL_OPENVINO in asked.stderr and "Traceback" not in asked.stderr
 
@@ -128,3 +134,26 @@ def test_the_torch_model_is_left_unchanged(tmp_path: Path, small_model: torch.nn
     assert type(small_model.backbone).__name__ == "BackboneWithFPN"
     assert type(accelerated.backbone).__name__ == "OpenVINOBackbone"
     assert accelerated.roi_heads.box_roi_pool is small_model.roi_heads.box_roi_pool
+
+
+def test_detect_and_splash_report_the_runtime_and_model_seconds(image_dir: Path, tmp_path: Path) -> None:
+    pictures = [str(image_dir / name) for name in ("a.jpg", "gray.png")]
+    human = CliRunner().invoke(main, ["detect", *pictures, *SMALL_CPU, "--runtime", "torch",
+                                      "--out", str(tmp_path / "d")])
+    assert human.exit_code == 0, human.output
+    assert re.search(r"speed: \d+\.\d\d s model per image \(torch-fp32\)", human.output)
+    splash = CliRunner().invoke(main, ["splash", *pictures, *SMALL_CPU, "--runtime", "torch", "--json",
+                                       "--out", str(tmp_path / "s")])
+    summary = json.loads(splash.stdout)
+    assert summary["runtime"] == "torch-fp32" and len(summary["images"]) == 2
+    assert 0 < summary["model_seconds_per_image"] <= summary["model_seconds"]
+
+
+@pytest.mark.slow
+def test_video_json_reports_the_runtime(tmp_path: Path) -> None:
+    source = write_video(tmp_path / "clip.mp4", frames=4, audio=None)
+    result = CliRunner().invoke(main, ["video", str(source), *SMALL_CPU, "--runtime", "openvino", "--json", "-q",
+                                       "--out", str(tmp_path / "out.mp4")])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["runtime"] in ("openvino-bf16", "openvino-fp32") and summary["model_seconds"] > 0

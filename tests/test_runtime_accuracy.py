@@ -80,7 +80,8 @@ def test_example_model_finds_the_same_objects(tmp_path: Path) -> None:
     assert len(torch_found) >= 4 and abs(len(ov_found) - len(torch_found)) <= max(1, len(torch_found) // 10)
     matched = 0
     for want in torch_found:
-        same = [d for d in ov_found if d["file_name"] == want["file_name"] and d["category_name"] == want["category_name"]]
+        key = (want["file_name"], want["category_name"])
+        same = [d for d in ov_found if (d["file_name"], d["category_name"]) == key]
         matched += any(_box_iou(want["bbox"], d["bbox"]) >= 0.9 for d in same)
     assert matched >= 0.9 * len(torch_found), (matched, len(torch_found))
 

@@ -87,6 +87,11 @@ def balloon_regions() -> list[dict[str, Any]]:
     return [via_polygon([10, 30, 30, 10], [10, 10, 30, 30], name="balloon")]
 
 
+def second_balloon() -> list[dict[str, Any]]:
+    """Another balloon, beside the one of :func:`balloon_regions` (identical regions are imported once)."""
+    return [via_polygon([35, 55, 55, 35], [12, 12, 40, 40], name="balloon")]
+
+
 def write_via_export(
     folder: Path,
     images: dict[str, list[dict[str, Any]]],

@@ -121,20 +121,70 @@ def _foreign_zip(path: Path, small_checkpoint: Path) -> None:
         archive.writestr("notes.txt", "a zip, but no torch.save file")
 
 
+def _flipped(path: Path, small_checkpoint: Path) -> None:
+    """The small checkpoint with one byte inverted inside a tensor's data (the zip's CRC no longer matches)."""
+    data = bytearray(small_checkpoint.read_bytes())
+    with zipfile.ZipFile(small_checkpoint) as archive:
+        member = next(info for info in archive.infolist() if "/data/" in info.filename and info.file_size > 64)
+    name_len, extra_len = int.from_bytes(data[member.header_offset + 26:member.header_offset + 28], "little"), \
+        int.from_bytes(data[member.header_offset + 28:member.header_offset + 30], "little")
+    data[member.header_offset + 30 + name_len + extra_len + 8] ^= 0xFF  # 30: the local header's fixed size
+    path.write_bytes(bytes(data))
+
+
 @pytest.mark.parametrize(("write", "message"), [
-    (lambda p, c: p.mkdir(), "not a PyTorch checkpoint (a folder, not a file)"),
-    (lambda p, c: p.write_bytes(b""), "not a PyTorch checkpoint (empty: 0 bytes)"),
-    (_truncated, "not a PyTorch checkpoint ("),
-    (_foreign_zip, "not a PyTorch checkpoint ("),
-    (lambda p, c: torch.save({"weight": torch.zeros(2)}, p), "not a Mask R-CNN state dict"),
-    (lambda p, c: torch.save([torch.zeros(2)], p), "not a model checkpoint"),
-], ids=["folder", "empty", "truncated", "foreign-zip", "classifier", "list"])
-def test_unreadable_checkpoint_files(tmp_path: Path, small_checkpoint: Path, write, message: str):
+    (lambda p, c: p.mkdir(), "{path}: not a PyTorch checkpoint (a folder, not a file)"),
+    (lambda p, c: p.write_bytes(b""), "damaged checkpoint: {path} (an empty file: 0 bytes)"),
+    (_truncated, "damaged checkpoint: {path} (a truncated zip archive: it stops at "),
+    (_foreign_zip, "{path}: not a PyTorch checkpoint (a zip archive without PyTorch's data.pkl)"),
+    (_flipped, "damaged checkpoint: {path} (a zip archive whose member "),
+    (lambda p, c: p.write_text("hello"), "{path}: not a PyTorch checkpoint (a text file)"),
+    (lambda p, c: p.write_text('{"model": 1}'), "{path}: not a PyTorch checkpoint (a JSON text file)"),
+    (lambda p, c: p.write_text("<!DOCTYPE html><html>proxy</html>"), "{path}: not a PyTorch checkpoint (an HTML page"),
+    (lambda p, c: p.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64)), "{path}: not a PyTorch checkpoint (a PNG image)"),
+    (lambda p, c: torch.save({"weight": torch.zeros(2)}, p), "{path}: not a Mask R-CNN state dict"),
+    (lambda p, c: torch.save([torch.zeros(2)], p), "{path}: not a model checkpoint"),
+], ids=["folder", "empty", "truncated", "foreign-zip", "flipped-bytes", "text", "json", "html", "png", "classifier",
+        "list"])
+def test_unreadable_checkpoint_files(tmp_path: Path, small_checkpoint: Path, image_dir: Path, write, message: str):
+    """Each file is named for what it is, damaged or not a checkpoint, in one whole line (exit 2)."""
     path = tmp_path / "weights.pt"
     write(path, small_checkpoint)
-    with pytest.raises(InputError) as info:
-        load_checkpoint(path)
-    assert str(info.value).startswith(f"{path}: {message}") and "\n" not in str(info.value)
+    result = CliRunner().invoke(main, ["detect", str(image_dir / "a.jpg"), "--weights", str(path),
+                                       "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    line = result.output.strip()
+    assert line.startswith(f"error: {message.format(path=path)}") and "\n" not in line, line
+    assert line.endswith(")")  # a whole sentence, never cut
+
+
+def test_flipped_bytes_in_a_tensor_are_refused_by_detect(tmp_path: Path, small_checkpoint: Path, image_dir: Path):
+    """torch.load alone reads a checkpoint whose tensor bytes changed; splashseg checks the zip's CRCs first."""
+    path = tmp_path / "flipped.pt"
+    _flipped(path, small_checkpoint)
+    torch.load(path, map_location="cpu", weights_only=True)  # what splashseg must not trust
+    result = CliRunner().invoke(main, ["detect", str(image_dir / "a.jpg"), "--weights", str(path),
+                                       "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert f"error: damaged checkpoint: {path} (a zip archive whose member " in result.output
+    assert "fails its CRC check" in result.output and "Traceback" not in result.output
+
+
+def test_flipped_bytes_in_a_resumed_checkpoint_are_refused(tmp_path: Path, small_checkpoint: Path):
+    """``train --resume`` reads its checkpoint through the same check."""
+    run_dir = tmp_path / "run"
+    (run_dir / "checkpoints").mkdir(parents=True)
+    _flipped(run_dir / "checkpoints" / "last.pt", small_checkpoint)
+    result = CliRunner().invoke(main, ["train", "--resume", str(run_dir)])
+    assert result.exit_code == 2, result.output
+    assert f"error: damaged checkpoint: {run_dir / 'checkpoints' / 'last.pt'} (a zip archive" in result.output
+
+
+def test_old_pickle_format_checkpoint_still_loads(tmp_path: Path):
+    """torch.save's format before PyTorch 1.6 (no zip, no CRCs) is still read."""
+    model = build_model("maskrcnn_small", 3)
+    torch.save(model.state_dict(), tmp_path / "legacy.pth", _use_new_zipfile_serialization=False)
+    assert load_checkpoint(tmp_path / "legacy.pth")["meta"] == {}
 
 
 def test_class_names_asked_for_are_checked_before_a_model_is_built():

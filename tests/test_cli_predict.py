@@ -38,6 +38,10 @@ def test_detect_writes_overlays_json_and_masks(image_dir: Path, tmp_path: Path):
                                  "counts": first["segmentation"]["counts"].encode()})
     assert decoded.shape == (first["height"], first["width"])
     assert len(list((out / "masks").iterdir())) == summary["instances"]
+    for path in (out / "masks").iterdir():  # black/white: one 8-bit channel holding only 0 and 255
+        with Image.open(path) as mask_png:
+            assert mask_png.mode == "L", path
+            assert set(np.unique(np.asarray(mask_png)).tolist()) <= {0, 255}
 
 
 def test_detect_refuses_to_overwrite_without_force(image_dir: Path, tmp_path: Path):

@@ -59,21 +59,31 @@ def _truncated(path: Path) -> None:
     path.write_bytes(path.read_bytes()[:3000])
 
 
+def _flipped(path: Path) -> None:
+    """A torch.save zip with one byte of a tensor's data inverted: torch.load would read it."""
+    torch.save({"w": torch.zeros(4096)}, path)
+    data = bytearray(path.read_bytes())
+    start = data.index(bytes(1024))  # inside the tensor's stored bytes (all zero)
+    data[start + 512] = 0xFF
+    path.write_bytes(bytes(data))
+
+
 def _foreign_zip(path: Path) -> None:
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("readme.txt", "not a torch file")
 
 
 @pytest.mark.parametrize(("write", "reason"), [
-    (lambda p: p.write_bytes(b""), "empty: 0 bytes"),
-    (lambda p: p.write_text("<html>proxy login</html>"), "("),
+    (lambda p: p.write_bytes(b""), "(an empty file: 0 bytes)"),
+    (lambda p: p.write_text("<html>proxy login</html>"), "(an HTML page: a failed download?)"),
     (lambda p: p.mkdir(), "a folder, not a file"),
-    (_truncated, "("),
-    (_foreign_zip, "("),
+    (_truncated, "(a truncated zip archive: it stops at 3,000 bytes"),
+    (_flipped, "fails its CRC check"),
+    (_foreign_zip, "(a zip archive without PyTorch's data.pkl)"),
     (lambda p: torch.save([torch.zeros(1)], p), "a list, not a state dict"),
     (lambda p: torch.save({"w": torch.tensor([1.0, float("nan")])}, p), "w holds NaN or infinite values"),
     (lambda p: torch.save({"w": torch.zeros(1)}, p), "weights do not fit maskrcnn_resnet50_fpn_v2"),
-], ids=["empty", "html", "folder", "truncated", "foreign-zip", "list", "nan", "other-model"])
+], ids=["empty", "html", "folder", "truncated", "flipped", "foreign-zip", "list", "nan", "other-model"])
 def test_damaged_cache_file_names_it(cache_file: Path, write, reason: str):
     write(cache_file)
     with pytest.raises(InputError) as info:
@@ -81,6 +91,15 @@ def test_damaged_cache_file_names_it(cache_file: Path, write, reason: str):
     message = str(info.value)
     assert message.startswith(f"damaged/unsafe weights file: {cache_file} (") and reason in message
     assert "\n" not in message and MODELS[MODEL].coco_weights.url in message
+
+
+def test_changed_bytes_in_the_cache_file_are_exit_2(cache_file: Path, tmp_path: Path, image_dir: Path):
+    """A cached COCO file whose tensor bytes changed (disk, copy) fails its CRC check: exit 2 naming it."""
+    _flipped(cache_file)
+    result = CliRunner().invoke(main, ["detect", str(image_dir / "a.jpg"), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert f"error: damaged/unsafe weights file: {cache_file} (a zip archive whose member " in result.output
+    assert "fails its CRC check" in result.output and "Traceback" not in result.output
 
 
 UNSAFE_LOADERS = ("pickle.load", "pickle.loads", "load_state_dict_from_url", "get_state_dict", "torch.hub.load",

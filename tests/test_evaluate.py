@@ -116,7 +116,8 @@ def test_evaluate_refuses_a_checkpoint_with_other_classes(dataset: Path, small_c
     args = ["evaluate", "--dataset", str(dataset), "--weights", str(small_checkpoint), "--device", "cpu"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2
-    assert "3 classes (balloon, kite, ball) but 2 are asked for" in result.output
+    assert result.output.strip() == (f"error: {small_checkpoint}: checkpoint has 3 classes (balloon, kite, ball) "
+                                     f"but dataset {dataset} (val split) has 2 classes (square, disc)")
 
 
 @pytest.mark.parametrize(

@@ -132,7 +132,8 @@ def test_coco_bad_rle_counts_skipped(tmp_path: Path) -> None:
 def test_duplicate_annotation_ids_are_reported_not_imported_twice(tmp_path: Path) -> None:
     images = [{"id": 1, "file_name": "a.jpg", "width": 64, "height": 48}]
     first = {"id": 7, "image_id": 1, "category_id": 1, "segmentation": [square(2, 2, 10)]}
-    annotations = [first, dict(first), {**first, "segmentation": [square(30, 2, 5)]}, {**first, "id": 8}]
+    annotations = [first, dict(first), {**first, "segmentation": [square(30, 2, 5)]},
+                   {**first, "id": 8, "segmentation": [square(40, 20, 6)]}]
     source = write_coco(tmp_path / "src", images, annotations, [{"id": 1, "name": "x"}])
     result = imported([source], tmp_path, val_fraction=0)
     assert len(result["train"]["annotations"]) == 2  # id 7 once (the first), id 8

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from fixtures_import import (
     balloon_regions,
+    second_balloon,
     via_polygon,
     via_region,
     write_image,
@@ -47,7 +48,7 @@ def balloon(tmp_path: Path) -> Path:
     """Matterport balloon layout: train/ and val/ each with via_region_data.json (VIA 2.x export)."""
     root = tmp_path / "balloon"
     write_via_export(
-        root / "train", {"a.jpg": balloon_regions(), "b.jpg": balloon_regions() * 2, "neg.jpg": []}
+        root / "train", {"a.jpg": balloon_regions(), "b.jpg": balloon_regions() + second_balloon(), "neg.jpg": []}
     )
     write_via_export(root / "val", {"c.jpg": balloon_regions()})
     return root

@@ -93,7 +93,7 @@ def test_class_count_mismatch_with_weights_exits_2(
     args = [a if a != "none" else str(small_checkpoint) for a in SMALL]
     result = _train("--dataset", str(dataset), *args, "--out", str(tmp_path / "run"))
     assert result.exit_code == 2
-    assert "checkpoint has 3 classes (balloon, kite, ball) but 2 are asked for" in result.output
+    assert f"checkpoint has 3 classes (balloon, kite, ball) but dataset {dataset} has 2 classes (" in result.output
 
 
 def test_bad_input_exits_2_with_one_line(dataset: Path, tmp_path: Path) -> None:

@@ -82,10 +82,10 @@ def mask_file_name(stem: str, index: int, class_name: str) -> str:
 
 
 def _save_masks(folder: Path, stem: str, det: Detections) -> None:
-    """One black/white PNG per instance (0 / 255, RGB)."""
+    """One black/white PNG per instance: 8-bit grayscale (mode ``L``), 0 outside and 255 inside."""
     for i in range(len(det)):
         name = mask_file_name(stem, i, det.names[i])
-        write_image(folder / name, np.repeat((det.masks[i] * 255).astype(np.uint8)[:, :, None], 3, axis=2))
+        write_gray_png(folder / name, det.masks[i].astype(np.uint8) * 255)  # bool [H, W] -> uint8 [H, W]
 
 
 def _save_soft_masks(folder: Path, stem: str, det: Detections) -> None:

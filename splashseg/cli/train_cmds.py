@@ -8,7 +8,7 @@ from click.core import ParameterSource
 from ..predict import speed_line
 from ..train.config import LR_PER_IMAGE, WEIGHT_DECAY, TrainConfig
 from ..train.evaluate import EvaluateConfig
-from ..train.optim import FREEZE, OPTIMIZERS, SCHEDULES
+from ..train.optim import FREEZE, OPTIMIZERS, SCHEDULES, WARMUP_SHARE
 from ..train.resume import RUNS_DIR
 from .options import (
     FiniteFloatRange,
@@ -82,7 +82,8 @@ def _by_optimizer(values: dict[str, float]) -> str:
     type=click.IntRange(0),
     default=TrainConfig.warmup_iters,
     show_default=True,
-    help="Linear warm-up iterations.",
+    help=f"Linear warm-up iterations, capped to the first epoch and to {WARMUP_SHARE:.0%} of the run (a "
+    "run that caps it says how many it uses; config.json holds that number).",
 )
 @click.option(
     "--weight-decay",

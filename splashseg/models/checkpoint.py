@@ -26,21 +26,11 @@ import torch
 from .. import __version__
 from ..errors import InputError
 from ..fsutil import atomic_path
+from .torch_file import TorchFileError, check_torch_file
 from .validate import HEAD, check_head, check_meta, check_tensors, head_classes
 
 FORMAT = "splashseg-checkpoint"
 FORMAT_VERSION = 1
-
-
-class TorchFileError(Exception):
-    """A file ``torch.load(weights_only=True)`` refused or could not read; the message says why.
-
-    unsafe: the file holds pickled Python objects (code), which were refused and not run.
-    """
-
-    def __init__(self, reason: str, *, unsafe: bool = False) -> None:
-        super().__init__(reason)
-        self.unsafe = unsafe
 
 
 def make_meta(model_name: str, class_names: list[str], min_size: int, max_size: int) -> dict[str, Any]:
@@ -64,10 +54,7 @@ def read_torch_file(path: Path) -> Any:
     A pickled Python object (a class, a function, ``os.system``...) is refused, never called. Raises
     :class:`TorchFileError` saying why the file cannot be read (a folder, empty, not a PyTorch file...).
     """
-    if path.is_dir():
-        raise TorchFileError("a folder, not a file")
-    if path.is_file() and path.stat().st_size == 0:
-        raise TorchFileError("empty: 0 bytes")
+    check_torch_file(path)
     try:
         with warnings.catch_warnings():  # e.g. "Detected pickle protocol 4": the refusal below says enough
             warnings.simplefilter("ignore")
@@ -75,12 +62,18 @@ def read_torch_file(path: Path) -> Any:
     except pickle.UnpicklingError as exc:
         if "global" in str(exc).lower():  # a pickled object (class or function) was in the file
             raise TorchFileError("it holds Python objects, not just tensors", unsafe=True) from None
-        raise TorchFileError("its content cannot be unpickled") from None
+        raise TorchFileError("its content cannot be unpickled", damaged=True) from None
     except EOFError:
-        raise TorchFileError("it ends early: truncated?") from None
+        raise TorchFileError("it ends early: truncated", damaged=True) from None
     except Exception as exc:  # torch.load fails in many ways on files that are not checkpoints
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise TorchFileError(message[:160]) from None
+        raise TorchFileError(f"PyTorch cannot read it: {_first_sentence(exc)}", damaged=True) from None
+
+
+def _first_sentence(exc: Exception) -> str:
+    """The first sentence of an exception's message (whole, never cut mid-word), or its type's name."""
+    text = " ".join(str(exc).split())
+    sentence = text.split(". ")[0].rstrip(".")
+    return sentence if sentence and len(sentence) <= 160 else type(exc).__name__
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
@@ -99,6 +92,8 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     except TorchFileError as exc:
         if exc.unsafe:
             raise InputError(f"{path}: refused: {exc} (checkpoints are data; it was not loaded)") from None
+        if exc.damaged:
+            raise InputError(f"damaged checkpoint: {path} ({exc})") from None
         raise InputError(f"{path}: not a PyTorch checkpoint ({exc})") from None
     ckpt = _wrap(path, data)
     _check_fields(path, ckpt, "field model" if "model" in data else "state dict")

@@ -46,19 +46,21 @@ def _generic_names(num_classes: int) -> list[str]:
 
 
 def load_model(model_name: str | None = None, weights: str = "coco", *, class_names: list[str] | None = None,
-               min_size: int | None = None, max_size: int | None = None) -> LoadedModel:
+               min_size: int | None = None, max_size: int | None = None,
+               classes_from: str | None = None) -> LoadedModel:
     """Build a model from ``--weights coco|none|PATH``.
 
     class_names: the classes wanted (background first). With ``coco`` the predictors are replaced when
     they differ from COCO's (fine-tuning); with ``none`` they set the head size; with ``PATH`` they must
     match the checkpoint's count, else :class:`InputError`. ``None``: COCO's, or the checkpoint's.
+    classes_from: who asks for ``class_names`` (``"dataset data/balloon"``), named in that error.
     """
     if class_names is not None:  # e.g. a dataset's categories: refused here, not in the checkpoint it would make
         problem = check_class_names(list(class_names), len(class_names))
         if problem is not None:
             raise InputError(f"class names: {problem}")
     if weights not in ("coco", "none"):
-        return _load_from_file(Path(weights), model_name, class_names, min_size, max_size)
+        return _load_from_file(Path(weights), model_name, class_names, min_size, max_size, classes_from)
     name = model_name or DEFAULT_MODEL
     spec = MODELS[name]
     names = list(class_names) if class_names else _coco_names()
@@ -67,8 +69,20 @@ def load_model(model_name: str | None = None, weights: str = "coco", *, class_na
     return LoadedModel(model, name, names, min_size or spec.min_size, max_size or spec.max_size)
 
 
+def _listed(names: list[str]) -> str:
+    """``"3 classes (balloon, kite, ball)"``: how many class names, and the first five of them."""
+    shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+    return f"{len(names)} class{'es' if len(names) != 1 else ''} ({shown})"
+
+
+def _class_mismatch(path: Path, found: list[str], asked: list[str], classes_from: str | None) -> InputError:
+    """The error for a checkpoint whose classes (``found``, background first) differ in count from ``asked``."""
+    wanted = f"{classes_from} has {_listed(asked[1:])}" if classes_from else f"{len(asked) - 1} are asked for"
+    return InputError(f"{path}: checkpoint has {_listed(found[1:])} but {wanted}")
+
+
 def _load_from_file(path: Path, model_name: str | None, class_names: list[str] | None,
-                    min_size: int | None, max_size: int | None) -> LoadedModel:
+                    min_size: int | None, max_size: int | None, classes_from: str | None) -> LoadedModel:
     ckpt = load_checkpoint(path)
     meta, state = ckpt["meta"], ckpt["model"]
     saved_name = meta.get("model_name")
@@ -78,8 +92,7 @@ def _load_from_file(path: Path, model_name: str | None, class_names: list[str] |
     found = num_classes_in(state)  # load_checkpoint checked the head, the names and the sizes
     names = list(meta.get("class_names") or _generic_names(found))
     if class_names is not None and len(class_names) != found:
-        raise InputError(f"{path}: checkpoint has {found - 1} classes ({', '.join(names[1:6])}"
-                         f"{', ...' if found > 6 else ''}) but {len(class_names) - 1} are asked for")
+        raise _class_mismatch(path, names, list(class_names), classes_from)
     spec = MODELS[name]
     min_size = min_size or meta.get("min_size") or spec.min_size
     max_size = max_size or meta.get("max_size") or spec.max_size

@@ -6,7 +6,7 @@ the RNG seeded before it, so a run is reproducible)::
     train_data, val_data = build_datasets(config)
     loader, sampler = build_loader(train_data, config, info, device)
     model, meta = build_model(config, class_names, device, weights, reporter)
-    config = resolve_config(config, device, world_size, reporter)     # lr, weight decay, AMP
+    config = resolve_config(config, device, world_size, reporter, len(sampler))  # lr, weight decay, AMP, warm-up
     optimization = build_optimization(config, model, len(sampler))
 """
 
@@ -27,7 +27,7 @@ from ..distributed import DistInfo
 from ..errors import InputError
 from ..models import load_model
 from .config import WEIGHT_DECAY, TrainConfig, default_lr
-from .optim import build_optimizer, build_scheduler, freeze
+from .optim import WARMUP_SHARE, build_optimizer, build_scheduler, capped_warmup, freeze
 from .sampler import GroupedBatchSampler
 
 
@@ -90,9 +90,8 @@ def build_model(
     weights: ``"coco"``, ``"none"`` or a checkpoint path (a resumed run passes ``"none"``: its checkpoint
     is loaded afterwards). A checkpoint whose class names differ is used with the dataset's names.
     """
-    loaded = load_model(
-        config.model, weights, class_names=class_names, min_size=config.min_size, max_size=config.max_size
-    )
+    loaded = load_model(config.model, weights, class_names=class_names, min_size=config.min_size,
+                        max_size=config.max_size, classes_from=f"dataset {config.dataset}")
     if loaded.class_names != class_names and weights not in ("coco", "none"):
         reporter.warn(
             f"{weights}: checkpoint classes {loaded.class_names[1:]} are renamed to the dataset's "
@@ -110,15 +109,22 @@ def wrap_distributed(model: nn.Module, device: torch.device, info: DistInfo) -> 
     return nn.parallel.DistributedDataParallel(model, device_ids=ids)
 
 
-def resolve_config(config: TrainConfig, device: torch.device, world_size: int, reporter: Reporter) -> TrainConfig:
-    """``config`` with AMP (on with CUDA; never on the CPU), learning rate and weight decay decided."""
+def resolve_config(config: TrainConfig, device: torch.device, world_size: int, reporter: Reporter,
+                   iters_per_epoch: int) -> TrainConfig:
+    """``config`` with AMP (on with CUDA; never on the CPU), learning rate, weight decay and warm-up
+    (:func:`.optim.capped_warmup`, said when it is shorter than asked) decided."""
     amp = bool(config.amp if config.amp is not None else device.type == "cuda")
     if amp and device.type != "cuda":
         reporter.warn("--amp needs CUDA; training in float32 on the CPU")
         amp = False
     lr = config.lr or default_lr(config.optimizer, config.batch_size * world_size)
     weight_decay = config.weight_decay if config.weight_decay is not None else WEIGHT_DECAY[config.optimizer]
-    return config.replace(amp=amp, lr=lr, weight_decay=weight_decay)
+    warmup = capped_warmup(config.warmup_iters, iters_per_epoch, config.epochs)
+    if warmup < config.warmup_iters:
+        reporter.info(f"warm-up: {warmup} iteration{'s' * (warmup != 1)} (--warmup-iters {config.warmup_iters} "
+                      f"capped to the first epoch and {WARMUP_SHARE:.0%} of this run's "
+                      f"{config.epochs * iters_per_epoch} iterations)")
+    return config.replace(amp=amp, lr=lr, weight_decay=weight_decay, warmup_iters=warmup)
 
 
 @dataclass

@@ -279,7 +279,8 @@ def evaluate_weights(config: EvaluateConfig) -> EvalResult:
     device = resolve_device(config.device)
     data = CocoInstances(config.dataset, config.split, transforms=build_transforms(train=False))
     loaded = load_model(config.model_name, config.weights, class_names=[BACKGROUND, *data.class_names],
-                        min_size=config.min_size, max_size=config.max_size)
+                        min_size=config.min_size, max_size=config.max_size,
+                        classes_from=f"dataset {config.dataset} ({config.split} split)")
     model = loaded.model.to(device)
     result = evaluate_model(model, data, device, batch_size=config.batch_size, workers=config.workers,
                             refine=config.refine, boundary=True,

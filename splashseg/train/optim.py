@@ -55,6 +55,16 @@ ScheduleDecay = Callable[[float, tuple[float, ...], float], float]
 SCHEDULES: dict[str, ScheduleDecay] = {"cosine": _cosine_decay, "step": _step_decay}
 
 
+WARMUP_SHARE = 0.25  # the most of a run that warm-up may take
+
+
+def capped_warmup(requested: int, iters_per_epoch: int, epochs: int) -> int:
+    """The warm-up iterations a run uses: ``requested``, but at most the first epoch (as torchvision's
+    detection references) and at most :data:`WARMUP_SHARE` of the run, so that a short run reaches its
+    peak learning rate."""
+    return max(0, min(requested, iters_per_epoch, int(epochs * iters_per_epoch * WARMUP_SHARE)))
+
+
 def lr_factor(
     iteration: int,
     *,

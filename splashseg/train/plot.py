@@ -3,21 +3,32 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..fsutil import atomic_path
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 
 def plot_history(history: list[dict[str, Any]], path: Path) -> None:
-    """Draw losses (left) and bbox/segm AP (right) against the epoch from ``metrics.jsonl`` records.
+    """Write :func:`history_figure` of ``metrics.jsonl`` records as a PNG, atomically."""
+    figure = history_figure(history)
+    with atomic_path(Path(path)) as tmp:
+        figure.savefig(tmp, format="png")
+
+
+def history_figure(history: list[dict[str, Any]]) -> Figure:
+    """Losses (left) and bbox/segm AP (right) against the epoch, ticked at whole epochs only.
 
     Loss keys are those starting with ``loss``; AP keys ``bbox_AP`` and ``segm_AP`` (missing or ``None``
-    values are skipped). Written atomically.
+    values are skipped).
     """
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     figure = Figure(figsize=(10, 4), dpi=100)
     loss_ax, ap_ax = figure.subplots(1, 2)
@@ -38,9 +49,9 @@ def plot_history(history: list[dict[str, Any]], path: Path) -> None:
             ap_ax.plot(*zip(*points, strict=True), marker="o", label=key.replace("_", " "))
     ap_ax.set(title="validation AP", xlabel="epoch", ylim=(0, 1))
     for ax in (loss_ax, ap_ax):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole: no 1.25, 1.5 ticks
         ax.grid(alpha=0.3)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8)
     figure.tight_layout()
-    with atomic_path(Path(path)) as tmp:
-        figure.savefig(tmp, format="png")
+    return figure

@@ -121,7 +121,7 @@ def _train(
     model, meta = build_model(config, class_names, device, "none" if resume is not None else config.weights, reporter)
     train_model = wrap_distributed(model, device, info)
     lr_override = config.lr if (resume is not None and config.lr != resume.config.lr) else None
-    config = resolve_config(config, device, info.world_size, reporter)
+    config = resolve_config(config, device, info.world_size, reporter, len(sampler))
     optimization = build_optimization(config, model, len(sampler))
 
     state = RunState()

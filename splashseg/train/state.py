@@ -66,7 +66,7 @@ class RunState:
     """Where a run stands after ``epoch`` completed epochs.
 
     history: one metrics record per epoch (what ``metrics.jsonl`` holds), so the file can be rewritten
-    from the checkpoint after a crash. best: the best segm AP so far (``None`` before any evaluation).
+    from the checkpoint after a crash. best: the best segm AP measured so far (``None`` when none was).
     """
 
     epoch: int = 0
@@ -74,13 +74,17 @@ class RunState:
     history: list[dict[str, Any]] = field(default_factory=list)
 
     def add_epoch(self, record: dict[str, Any]) -> bool:
-        """Count the epoch whose metrics ``record`` is; return whether its segm AP is the best so far
-        (an evaluated epoch without one counts as 0; an epoch without evaluation never improves)."""
+        """Count the epoch whose metrics ``record`` is; return whether its segm AP is the best so far.
+
+        An epoch without evaluation never improves; the first evaluated epoch always does, also when its
+        AP could not be measured (``None``: ``best`` stays ``None``, never a made-up 0)."""
         self.epoch = record["epoch"]
         self.history.append(record)
         if "segm_AP" not in record:
             return False
-        ap = record["segm_AP"] or 0.0
+        ap = record["segm_AP"]
+        if ap is None:  # evaluated, but nothing to measure (no annotated val picture): best stays None
+            return not any("segm_AP" in earlier for earlier in self.history[:-1])
         improved = self.best is None or ap > self.best
         if improved:
             self.best = ap

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -13,10 +14,19 @@ from .segment import annotation_body
 from .shapes import ShapeError
 
 
+def _shape_key(class_name: str, body: dict[str, Any]) -> str:
+    """Identity of an annotation: class and shape (segmentation, crowd flag) as canonical JSON."""
+    return json.dumps([class_name, body["segmentation"], body["iscrowd"]], sort_keys=True)
+
+
 def segment_images(images: list[CheckedImage], report: ImportReport) -> list[CheckedImage]:
-    """Turn every region into an annotation body on its image's size; drop images that lost every region."""
-    kept = []
+    """Turn every region into an annotation body on its image's size; drop images that lost every region.
+
+    A region identical to one already on its image (same class, same shape) is imported once (noted).
+    """
+    kept, repeats = [], 0
     for image in images:
+        shapes: set[str] = set()
         for record in image.records:
             for region in record.regions:
                 try:
@@ -24,7 +34,11 @@ def segment_images(images: list[CheckedImage], report: ImportReport) -> list[Che
                 except ShapeError as exc:
                     record.drop(report, str(exc), region.where)
                     continue
-                image.annotations.append((region.class_name, body))
+                key = _shape_key(region.class_name, body)
+                repeats += key in shapes
+                if key not in shapes:
+                    shapes.add(key)
+                    image.annotations.append((region.class_name, body))
         if not image.annotations and any(record.dropped for record in image.records):
             report.skip(
                 "image",
@@ -33,6 +47,9 @@ def segment_images(images: list[CheckedImage], report: ImportReport) -> list[Che
             )
             continue
         kept.append(image)
+    if repeats:
+        report.note(f"{repeats} regions repeat another region of their image (same class and shape): "
+                    "imported once")
     return kept
 
 

@@ -75,10 +75,28 @@ def _attribute_regions(files: list[ParsedFile]) -> list[Region]:
     return [r for f in files for im in f.images for r in im.regions if r.class_name is None and r.attributes]
 
 
+def check_class_key(files: list[ParsedFile], class_key: str) -> None:
+    """:class:`InputError` when no region's ``region_attributes`` holds ``class_key``, naming the keys
+    that the regions do hold (with how many regions hold each)."""
+    keys: Counter[str] = Counter()
+    for region in _attribute_regions(files):
+        if class_key in region.attributes:
+            return
+        keys.update(str(k) for k in region.attributes)
+    listing = ", ".join(f"{k} ({n} region{'s' * (n != 1)})" for k, n in keys.most_common())
+    found = f"their attributes are: {listing}" if listing else "no region has attributes to name its class"
+    raise InputError(f"--class-key {class_key!r}: no region has this attribute ({found})")
+
+
 def assign_classes(
     files: list[ParsedFile], class_key: str | None, default_class: str, report: ImportReport
 ) -> None:
-    """Set ``class_name`` on every region; regions whose class cannot be told are dropped and reported."""
+    """Set ``class_name`` on every region; regions whose class cannot be told are dropped and reported.
+
+    A ``class_key`` that no region holds is an :class:`InputError` (see :func:`check_class_key`).
+    """
+    if class_key is not None:
+        check_class_key(files, class_key)
     key = class_key if class_key is not None else find_class_key(files, report)
     report.class_key = key
     defaulted = 0

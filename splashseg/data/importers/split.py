@@ -31,10 +31,19 @@ def _words(path: Path) -> list[str]:
     return re.split(r"[^A-Za-z0-9]+", path.stem)
 
 
+def _folder_name(folder: Path) -> str:
+    """A folder's own name, also when it is given as ``.`` or ``..``."""
+    return folder.name if folder.name not in ("", "..") else folder.resolve().name
+
+
 def split_from_path(path: Path, root: Path | None = None) -> str | None:
-    """``train``/``val``/``test`` from the nearest folder name under ``root``, else from the file name
+    """``train``/``val``/``test`` from the nearest folder name from ``path`` up to ``root`` (``root``'s
+    own name included: ``balloon/val`` given as a SOURCE is the val split), else from the file name
     (``instances_val2017.json`` -> ``val``)."""
-    parents = path.parent.relative_to(root).parts if root is not None else (path.parent.name,)
+    if root is None:
+        parents: tuple[str, ...] = (_folder_name(path.parent),)
+    else:
+        parents = (_folder_name(root), *path.parent.relative_to(root).parts)
     for word in [*reversed(parents), *_words(path)]:
         split = split_alias(word)
         if split is not None:

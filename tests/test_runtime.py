@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import warnings
@@ -23,6 +24,7 @@ from splashseg.runtime.cache import MANIFEST
 from splashseg.runtime.choice import INSTALL_OPENVINO, cpu_has_bf16
 
 ROOT = Path(__file__).resolve().parents[1]
+FP32 = RuntimeChoice("openvino", "fp32")
 SMALL_CPU = ["--model", "maskrcnn_small", "--weights", "none", "--min-size", "64", "--max-size", "96",
              "--device", "cpu"]
 
@@ -88,28 +90,39 @@ def _entry_files(cache: Path) -> dict[str, int]:
     return {str(p.relative_to(cache)): p.stat().st_mtime_ns for p in cache.rglob("*") if p.is_file()}
 
 
-def test_second_run_hits_the_cache(tmp_path: Path, small_model: torch.nn.Module) -> None:
-    choice = RuntimeChoice("openvino", "fp32")
-    apply_runtime(small_model, choice, model_name="maskrcnn_small", cache=tmp_path)
-    first = _entry_files(tmp_path)
-    assert any(name.endswith("backbone.xml") for name in first)
+@pytest.fixture(scope="module")
+def filled_cache(tmp_path_factory: pytest.TempPathFactory, small_model: torch.nn.Module) -> Path:
+    """A cache holding ``small_model`` converted and compiled in fp32 (converting takes 10-20 s)."""
+    cache = tmp_path_factory.mktemp("filled-cache")
+    apply_runtime(small_model, FP32, model_name="maskrcnn_small", cache=cache)
+    return cache
+
+
+def _copy_of(cache: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(cache, tmp_path / "cache"))
+
+
+def test_second_run_hits_the_cache(small_model: torch.nn.Module, filled_cache: Path) -> None:
+    cache = filled_cache  # in place: OpenVINO keys its compiled blobs by the model file's path
+    first = _entry_files(cache)
+    assert any(name.endswith("backbone.xml") for name in first) and any("compiled" in name for name in first)
     with warnings.catch_warnings():
         warnings.simplefilter("error", DamagedCacheWarning)
-        apply_runtime(small_model, choice, model_name="maskrcnn_small", cache=tmp_path)
-    second = _entry_files(tmp_path)
+        apply_runtime(small_model, FP32, model_name="maskrcnn_small", cache=cache)
+    second = _entry_files(cache)
     assert {k: v for k, v in second.items() if not k.endswith(MANIFEST)} == \
         {k: v for k, v in first.items() if not k.endswith(MANIFEST)}  # nothing converted or compiled again
 
 
-def test_a_damaged_cache_entry_is_rebuilt_with_a_warning(tmp_path: Path, small_model: torch.nn.Module) -> None:
-    choice = RuntimeChoice("openvino", "fp32")
-    apply_runtime(small_model, choice, model_name="maskrcnn_small", cache=tmp_path)
-    weights = next(tmp_path.rglob("backbone.bin"))
+def test_a_damaged_cache_entry_is_rebuilt_with_a_warning(tmp_path: Path, small_model: torch.nn.Module,
+                                                         filled_cache: Path) -> None:
+    cache = _copy_of(filled_cache, tmp_path)
+    weights = next(cache.rglob("backbone.bin"))
     data = bytearray(weights.read_bytes())
     data[len(data) // 2: len(data) // 2 + 64] = bytes(64)  # zero some weights: still loads, wrong answers
     weights.write_bytes(bytes(data))
     with pytest.warns(DamagedCacheWarning, match="backbone.bin is missing or changed"):
-        rebuilt = apply_runtime(small_model, choice, model_name="maskrcnn_small", cache=tmp_path)
+        rebuilt = apply_runtime(small_model, FP32, model_name="maskrcnn_small", cache=cache)
     images = torch.rand(1, 3, 64, 96)
     with torch.inference_mode():
         want = small_model.backbone(images)
@@ -118,19 +131,18 @@ def test_a_damaged_cache_entry_is_rebuilt_with_a_warning(tmp_path: Path, small_m
         torch.testing.assert_close(got[key], want[key], atol=1e-4, rtol=1e-4)
 
 
-def test_an_unlisted_file_in_the_cache_is_not_trusted(tmp_path: Path, small_model: torch.nn.Module) -> None:
-    choice = RuntimeChoice("openvino", "fp32")
-    apply_runtime(small_model, choice, model_name="maskrcnn_small", cache=tmp_path)
-    stranger = next(tmp_path.rglob("backbone.xml")).parent / "compiled" / "planted.blob"
-    stranger.parent.mkdir(exist_ok=True)
+def test_an_unlisted_file_in_the_cache_is_not_trusted(tmp_path: Path, small_model: torch.nn.Module,
+                                                      filled_cache: Path) -> None:
+    cache = _copy_of(filled_cache, tmp_path)
+    stranger = next(cache.rglob("backbone.xml")).parent / "compiled" / "planted.blob"
     stranger.write_bytes(b"not OpenVINO's")
     with pytest.warns(DamagedCacheWarning, match="planted.blob is not in"):
-        apply_runtime(small_model, choice, model_name="maskrcnn_small", cache=tmp_path)
+        apply_runtime(small_model, FP32, model_name="maskrcnn_small", cache=cache)
     assert not stranger.exists()
 
 
-def test_the_torch_model_is_left_unchanged(tmp_path: Path, small_model: torch.nn.Module) -> None:
-    accelerated = apply_runtime(small_model, RuntimeChoice("openvino", "fp32"), model_name="m", cache=tmp_path)
+def test_the_torch_model_is_left_unchanged(small_model: torch.nn.Module, filled_cache: Path) -> None:
+    accelerated = apply_runtime(small_model, FP32, model_name="maskrcnn_small", cache=filled_cache)
     assert type(small_model.backbone).__name__ == "BackboneWithFPN"
     assert type(accelerated.backbone).__name__ == "OpenVINOBackbone"
     assert accelerated.roi_heads.box_roi_pool is small_model.roi_heads.box_roi_pool

@@ -75,8 +75,8 @@ def run_detect_on_ranks(prepare: Callable[[], DetectJob], config: PredictConfig,
         for _, message in merged.failed:
             reporter.warn(message)
         write_detections_json(job, merged.results)
-    return detect_summary(job, merged) | {"world_size": info.world_size,
-                                          "images_per_rank": [len(p.images) for p in parts]}
+    return detect_summary(job, merged) | predictor.speed() | {  # this rank's model time
+        "world_size": info.world_size, "images_per_rank": [len(p.images) for p in parts]}
 
 
 

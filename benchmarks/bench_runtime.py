@@ -6,8 +6,9 @@
 ``model``: the same 1280x720 frames (the example pictures, scaled) through each model at 800 px
 (torchvision's default resize), seeded random weights and ``--conf 0.6``, so every runtime builds the same
 network and finds the same objects; one frame of warm-up, then the mean seconds per frame inside the model
-(``Predictor.model_seconds``), and the seconds in each dense part (forward hooks). The OpenVINO cache is
-warm (converted before timing). ``detect``: ``splashseg detect`` on 8 such pictures as a new process,
+(``Predictor.model_seconds``), the seconds in each dense part (forward hooks) and outside them (anchors,
+NMS, RoIAlign, mask pasting). The runtimes take turns frame by frame (fair on a shared machine). The
+OpenVINO cache is filled before timing. ``detect``: ``splashseg detect`` on 8 such pictures as a new process,
 ``--runtime torch`` against ``--runtime auto`` with the cache already filled, wall time start to end.
 """
 
@@ -63,26 +64,34 @@ def _time_parts(model: torch.nn.Module) -> dict[str, float]:
     return seconds
 
 
-def model_times(name: str, runtime: str, images: list[np.ndarray], conf: float) -> dict:
-    predictor = Predictor(seeded_model(name), [str(i) for i in range(91)], device="cpu", conf=conf,
-                          runtime=RUNTIMES[runtime], model_name=f"bench-{name}")
-    predictor(images[:1])  # warm-up: OpenVINO's first inference of a shape
-    predictor.model_seconds, predictor.images_seen = 0.0, 0
-    parts = _time_parts(predictor.model)
-    found = [len(d) for d in predictor(images[1:])]
+def model_times(name: str, runtimes: list[str], images: list[np.ndarray], conf: float) -> list[dict]:
+    """Each runtime's mean model seconds per frame on ``images[1:]`` (``images[0]`` warms up). The runtimes
+    take turns frame by frame, so load from other processes falls on all of them alike."""
+    predictors = {runtime: Predictor(seeded_model(name), [str(i) for i in range(91)], device="cpu", conf=conf,
+                                     runtime=RUNTIMES[runtime], model_name=f"bench-{name}") for runtime in runtimes}
+    parts, found = {}, defaultdict(list)
+    for runtime, predictor in predictors.items():
+        predictor(images[:1])  # warm-up: OpenVINO's first inference of a shape
+        predictor.model_seconds, predictor.images_seen = 0.0, 0
+        parts[runtime] = _time_parts(predictor.model)
+    for image in images[1:]:
+        for runtime, predictor in predictors.items():
+            found[runtime].append(len(predictor([image])[0]))
     count = len(images) - 1
-    return {"model": name, "runtime": runtime, "frames": count, "seconds_per_frame": predictor.model_seconds / count,
-            "parts_per_frame": {k: round(v / count, 3) for k, v in parts.items()}, "objects_per_frame": found}
+    return [{"model": name, "runtime": runtime, "frames": count, "seconds_per_frame": p.model_seconds / count,
+             "parts_per_frame": {k: round(v / count, 3) for k, v in parts[runtime].items()},
+             "objects_per_frame": found[runtime]} for runtime, p in predictors.items()]
 
 
 def bench_models(args: argparse.Namespace) -> None:
     images = frames(args.frames + 1)
     for name in args.models:
-        rows = {runtime: model_times(name, runtime, images, args.conf) for runtime in args.runtimes}
-        base = rows["torch-fp32"]["seconds_per_frame"] if "torch-fp32" in rows else None
-        for row in rows.values():
+        rows = model_times(name, args.runtimes, images, args.conf)
+        base = rows[0]["seconds_per_frame"] if rows[0]["runtime"] == "torch-fp32" else None
+        for row in rows:
             row["speed_up"] = round(base / row["seconds_per_frame"], 2) if base else None
             row["seconds_per_frame"] = round(row["seconds_per_frame"], 3)
+            row["outside_parts"] = round(row["seconds_per_frame"] - sum(row["parts_per_frame"].values()), 3)
             print(json.dumps(row), flush=True)
 
 

@@ -165,8 +165,12 @@ class Predictor:
             best = nms(out["boxes"][survivors].float(), scores[survivors], AGNOSTIC_IOU)
             keep = torch.zeros_like(keep)
             keep[survivors[best]] = True
-        soft = out["masks"][keep, 0].float() if "masks" in out else \
-            torch.zeros((int(keep.sum()), *size), device=scores.device)  # [N, H, W] probabilities
+        if "masks" not in out:
+            soft = torch.zeros((int(keep.sum()), *size), device=scores.device)
+        elif bool(keep.all()):  # the model's threshold already kept only these: no copy of N full frames
+            soft = out["masks"][:, 0].float()  # [N, H, W] probabilities
+        else:
+            soft = out["masks"][keep, 0].float()
         kept_labels = labels[keep]
         names = [self.class_names[i] if i < len(self.class_names) else str(i) for i in kept_labels.tolist()]
         return DeviceDetections(out["boxes"][keep].float(), kept_labels, scores[keep], soft > self.mask_threshold,

@@ -65,8 +65,9 @@ def write_manifest(folder: Path) -> None:
     os.replace(temporary, folder / MANIFEST)
 
 
-def damage(folder: Path) -> str | None:
-    """Why the entry ``folder`` cannot be trusted (a file missing, changed or unlisted), or ``None``."""
+def damage(folder: Path, required: tuple[str, ...] = ()) -> str | None:
+    """Why the entry ``folder`` cannot be trusted (a file missing, changed or unlisted, or one of the
+    ``required`` file names absent), or ``None``."""
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
     except (OSError, ValueError) as exc:
@@ -76,6 +77,9 @@ def damage(folder: Path) -> str | None:
     unlisted = set(_files(folder)) - set(manifest)
     if unlisted:
         return f"{sorted(unlisted)[0]} is not in {MANIFEST}"
+    absent = [name for name in required if name not in manifest]
+    if absent:
+        return f"{absent[0]} is missing"
     for name, expected in manifest.items():
         path = folder / name
         if not path.is_file() or file_hash(path) != expected:
@@ -83,11 +87,12 @@ def damage(folder: Path) -> str | None:
     return None
 
 
-def checked_entry(folder: Path) -> bool:
-    """Whether ``folder`` holds a sound entry. A damaged one is removed, with a :class:`DamagedCacheWarning`."""
+def checked_entry(folder: Path, required: tuple[str, ...] = ()) -> bool:
+    """Whether ``folder`` holds a sound entry with the ``required`` files. A damaged one is removed, with a
+    :class:`DamagedCacheWarning`."""
     if not folder.is_dir():
         return False
-    problem = damage(folder)
+    problem = damage(folder, required)
     if problem is None:
         return True
     warnings.warn(f"splashseg cache {folder}: {problem}; rebuilding it", DamagedCacheWarning, stacklevel=3)

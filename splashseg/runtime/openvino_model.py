@@ -8,6 +8,7 @@ its compiled blobs are cached beside them. Everything data-dependent stays in to
 from __future__ import annotations
 
 import copy
+import json
 import os
 import re
 import shutil
@@ -17,11 +18,14 @@ from pathlib import Path
 
 import torch
 from torch import nn
+from torchvision.models.detection.transform import GeneralizedRCNNTransform
 
 from ..errors import InputError
 from .cache import cache_root, checked_entry, weights_hash, write_manifest
 from .parts import PARTS, DensePart, Examples, module_at
+from .paste import pasting_transform
 
+MAP_NAMES = "backbone-maps.json"  # the backbone's output names, in order (e.g. ["0", "1", "2", "3", "pool"])
 EXAMPLE_SIZE = (256, 320)  # height, width of the picture the parts are traced on (every size works after)
 OPENVINO_PRECISION = {"fp32": "f32", "bf16": "bf16"}  # our precision names -> INFERENCE_PRECISION_HINT
 
@@ -47,11 +51,14 @@ def entry_name(model_name: str, digest: str, version: str) -> str:
     return re.sub(r"[^\w.-]", "_", f"{model_name}-{digest[:20]}-openvino-{version}")
 
 
-def _convert(model: nn.Module, examples: Examples, parts: list[DensePart], folder: Path) -> None:
-    """Export every part to OpenVINO IR in ``folder`` (float32 weights) and write the manifest."""
+def _convert(model: nn.Module, parts: list[DensePart], folder: Path) -> None:
+    """Export every part to OpenVINO IR in ``folder`` (float32 weights), the backbone's output names to
+    :data:`MAP_NAMES`, and write the manifest."""
     import openvino as ov
 
     folder.mkdir(parents=True)
+    examples = _examples(model)
+    (folder / MAP_NAMES).write_text(json.dumps(list(examples.maps)))
     for part in parts:
         module, inputs = part.export(model, examples)
         with warnings.catch_warnings(), torch.no_grad():
@@ -61,12 +68,12 @@ def _convert(model: nn.Module, examples: Examples, parts: list[DensePart], folde
     write_manifest(folder)
 
 
-def _build_entry(model: nn.Module, examples: Examples, parts: list[DensePart], folder: Path) -> None:
+def _build_entry(model: nn.Module, parts: list[DensePart], folder: Path) -> None:
     """Convert into a temporary folder, then rename it to ``folder`` (another process may win the race)."""
     temporary = folder.parent / f".{folder.name}.{os.getpid()}.tmp"
     shutil.rmtree(temporary, ignore_errors=True)
     try:
-        _convert(model, examples, parts, temporary)
+        _convert(model, parts, temporary)
         os.replace(temporary, folder)
     except OSError:
         if not folder.is_dir():
@@ -103,7 +110,8 @@ def compile_config(precision: str, cache_dir: Path) -> dict[str, str]:
 
 def openvino_model(model: nn.Module, *, precision: str = "fp32", model_name: str = "model",
                    cache: Path | None = None) -> nn.Module:
-    """``model`` (a torchvision Mask R-CNN in eval mode on the CPU) with its dense parts in OpenVINO.
+    """``model`` (a torchvision Mask R-CNN in eval mode on the CPU) with its dense parts in OpenVINO and
+    its masks pasted by :func:`~splashseg.runtime.paste.paste_masks` (torchvision's numbers, less copying).
 
     Takes and returns RGB ``[3, H, W]`` float images in ``[0, 1]`` like torchvision's model. precision:
     ``fp32`` or ``bf16``. The first call for a model and weights converts (seconds to a minute); later
@@ -112,14 +120,17 @@ def openvino_model(model: nn.Module, *, precision: str = "fp32", model_name: str
     import openvino as ov
 
     parts = _parts_of(model)
-    examples = _examples(model)
     folder = (cache or cache_root()) / entry_name(model_name, weights_hash(model), ov.get_version())
-    if not checked_entry(folder):
-        _build_entry(model, examples, parts, folder)
+    required = (MAP_NAMES, *(f"{part.name}.{suffix}" for part in parts for suffix in ("xml", "bin")))
+    if not checked_entry(folder, required):
+        _build_entry(model, parts, folder)
+    map_names = json.loads((folder / MAP_NAMES).read_text())
     core, config = ov.Core(), compile_config(precision, folder / "compiled")
     replacements = {}
     for part in parts:
         compiled = core.compile_model(str(folder / f"{part.name}.xml"), "CPU", config)
-        replacements[part.path] = part.runner(compiled, model, examples)
+        replacements[part.path] = part.runner(compiled, model, map_names)
+    if isinstance(model.transform, GeneralizedRCNNTransform):
+        replacements[("transform",)] = pasting_transform(model.transform)
     write_manifest(folder)  # vouch for the blobs OpenVINO has just cached
     return with_parts(model, replacements)

@@ -114,12 +114,12 @@ def module_at(model: nn.Module, path: tuple[str, ...]) -> nn.Module:
 @dataclass(frozen=True)
 class DensePart:
     """One part: ``path`` of attributes in the model; ``export(model, examples)`` -> (module to convert,
-    example inputs); ``runner(compiled, model, examples)`` -> the module that replaces it; ``dynamic``: the
-    dimensions of every input that vary from call to call."""
+    example inputs); ``runner(compiled, model, map_names)`` -> the module that replaces it (map_names: the
+    backbone's output names, in order); ``dynamic``: the dimensions of every input that vary between calls."""
 
     path: tuple[str, ...]
     export: Callable[[nn.Module, Examples], tuple[nn.Module, tuple[torch.Tensor, ...]]]
-    runner: Callable[[Any, nn.Module, Examples], nn.Module]
+    runner: Callable[[Any, nn.Module, list[str]], nn.Module]
     dynamic: tuple[int, ...] = (0,)
 
     @property
@@ -142,7 +142,7 @@ def _roi_part(path: tuple[str, ...], example: Callable[[nn.Module, Examples], to
     def export(model: nn.Module, examples: Examples) -> tuple[nn.Module, tuple[torch.Tensor, ...]]:
         return module_at(model, path), (example(model, examples),)
 
-    def runner(compiled: Any, model: nn.Module, examples: Examples) -> nn.Module:
+    def runner(compiled: Any, model: nn.Module, map_names: list[str]) -> nn.Module:
         return OpenVINORoIPart(compiled, module_at(model, path))
 
     return DensePart(path, export, runner)
@@ -166,10 +166,10 @@ def _mask_features(model: nn.Module, examples: Examples) -> torch.Tensor:
 
 PARTS: list[DensePart] = [
     DensePart(("backbone",), lambda model, ex: (_Backbone(model.backbone), (ex.images,)),
-              lambda compiled, model, ex: OpenVINOBackbone(compiled, list(ex.maps), model.backbone.out_channels),
+              lambda compiled, model, names: OpenVINOBackbone(compiled, names, model.backbone.out_channels),
               dynamic=(0, 2, 3)),
     DensePart(("rpn", "head"), lambda model, ex: (_RPNHead(model.rpn.head), tuple(ex.maps.values())),
-              lambda compiled, model, ex: OpenVINORPNHead(compiled), dynamic=(0, 2, 3)),
+              lambda compiled, model, names: OpenVINORPNHead(compiled), dynamic=(0, 2, 3)),
     _roi_part(("roi_heads", "box_head"), _box_rois),
     _roi_part(("roi_heads", "box_predictor"), _box_features),
     _roi_part(("roi_heads", "mask_head"), _mask_rois),

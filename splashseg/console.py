@@ -31,7 +31,8 @@ class Reporter:
     """Human messages, tables and progress for one command invocation.
 
     json_mode: send tables and messages to stderr so stdout carries only the JSON summary.
-    quiet: hide progress bars and informational messages (warnings and errors still show).
+    quiet: hide progress bars, informational messages and result tables: only warnings and errors show
+    (``--json`` is the way to get the data without the tables).
     """
 
     json_mode: bool = False
@@ -51,7 +52,9 @@ class Reporter:
         self.err.print(f"[yellow]warning:[/yellow] {message}")
 
     def table(self, table: Any) -> None:
-        if not self.quiet or not self.json_mode:
+        """Print a result (a rich table, or a line of totals): on stdout, stderr in ``--json`` mode,
+        nowhere with ``quiet``."""
+        if not self.quiet:
             self.out.print(table)
 
     def emit_json(self, payload: Any) -> None:

@@ -18,7 +18,7 @@ import torch
 import torch.distributed as dist
 
 from .device import resolve_device
-from .errors import SplashsegError
+from .errors import InputError, SplashsegError
 
 T = TypeVar("T")
 
@@ -46,6 +46,17 @@ class RankExit(SystemExit):
 
 def launched_by_torchrun() -> bool:
     return int(os.environ.get("WORLD_SIZE", "1")) > 1 and "RANK" in os.environ
+
+
+def refuse_under_torchrun(message: str) -> None:
+    """For a command that does not share its work between ranks: when started by torchrun, rank 0 raises
+    :class:`InputError` (``message``: the one line the user sees, exit 2) and every other rank ends with
+    :class:`RankExit` (2) and prints nothing. No process group is joined, so no rank waits for another."""
+    if not launched_by_torchrun():
+        return
+    if int(os.environ["RANK"]) == 0:
+        raise InputError(message)
+    raise RankExit(2)
 
 
 def init_distributed(device: torch.device) -> DistInfo:

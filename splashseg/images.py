@@ -25,6 +25,9 @@ from .errors import InputError
 from .fsutil import atomic_path
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif")
+VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".flv", ".wmv", ".mpg", ".mpeg", ".ts", ".mts",
+                  ".m2ts", ".3gp", ".ogv")  # named as a picture: refused, pointing to the video command
+VIDEO_ADVICE = "for a video use splashseg video {path} (--render overlay draws the detections)"
 OUTPUT_FORMATS = ("JPEG", "PNG", "BMP", "TIFF", "WEBP", "GIF")  # Pillow format names pictures are written in
 MAX_PIXELS = 150_000_000
 """Largest picture read, in pixels (width x height): 150 megapixels, more than any camera sensor this
@@ -195,10 +198,13 @@ def write_gray_png(path: Path, values: np.ndarray) -> None:
         Image.fromarray(np.ascontiguousarray(values), "L").save(tmp, format="PNG")
 
 
-def expand_inputs(inputs: Sequence[str], suffixes: Iterable[str] = IMAGE_SUFFIXES) -> list[Path]:
+def expand_inputs(inputs: Sequence[str], suffixes: Iterable[str] = IMAGE_SUFFIXES, *,
+                  video_advice: str = VIDEO_ADVICE) -> list[Path]:
     """Turn files, folders and glob patterns into a sorted list of image files, duplicates removed.
 
-    Raises :class:`InputError` for a path that matches nothing or a folder without images.
+    Raises :class:`InputError` for a path that matches nothing, a folder without images, or a named (or
+    matched) file with a video suffix (:data:`VIDEO_SUFFIXES`): "PATH: a video, not a picture; " and
+    ``video_advice`` with ``{path}`` filled in.
     """
     suffixes = tuple(s.lower() for s in suffixes)
     found: list[Path] = []
@@ -220,5 +226,7 @@ def expand_inputs(inputs: Sequence[str], suffixes: Iterable[str] = IMAGE_SUFFIXE
             raise InputError(f"{path}: no such file or folder")
     unique: dict[Path, Path] = {}
     for path in found:
+        if path.suffix.lower() in VIDEO_SUFFIXES:
+            raise InputError(f"{path}: a video, not a picture; {video_advice.format(path=path)}")
         unique.setdefault(path.resolve(), path)
     return list(unique.values())

@@ -117,3 +117,21 @@ def test_keep_mask_is_the_union_of_the_kept_tracks():
     only_mid = keep_mask(states[5], {2}, SIZE)
     assert np.array_equal(only_mid > 0.5, clip.truth[2][5])
     assert keep_mask([], None, SIZE).max() == 0
+
+
+def test_at_accepts_fractions_and_echoes_them_as_given():
+    policy = parse_keep("at:3.5, 4.25")
+    assert policy.point == (3, 4) and str(policy) == "at:3.5,4.25" and parse_keep(str(policy)) == policy
+    assert str(parse_keep("at:3.0,4")) == "at:3,4"
+    with pytest.raises(InputError, match=r"^--keep at:127.5,96.5: pixel \(127, 96\) lies outside the 128x96"):
+        check_keep(parse_keep("at:127.5,96.5"), SIZE)
+
+
+def test_at_is_refused_the_same_way_with_or_without_tracks(clip_and_log):
+    log = track_clip(three_objects(), probe=(2, 93))
+    with pytest.raises(InputError, match=r"^--keep at:2.5,93: no track covers pixel \(2, 93\) on any frame "
+                                         r"\(its tracks are: 1, 2, 3\)"):
+        select_tracks(parse_keep("at:2.5,93"), log, SIZE)
+    with pytest.raises(InputError, match=r"^--keep at:2,93: no track covers pixel \(2, 93\) on any frame "
+                                         r"\(the clip has no tracks\)"):
+        select_tracks(parse_keep("at:2,93"), TrackLog(probe=(2, 93)), SIZE)

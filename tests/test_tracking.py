@@ -217,3 +217,36 @@ def test_stored_detections_replay_the_first_pass():
     for t, frame in enumerate(clip.frames):
         second.update(t, store.get(t), propagator.advance(frame))
     assert [t.entries for t in second.log.tracks()] == [t.entries for t in first.log.tracks()]
+
+
+def two_objects(frames: int):
+    return make_clip([Mover("ball", (20, 30), (3, 1), radius=12), Mover("box", (100, 70), (-2, 0), half=(10, 8))],
+                     frames)
+
+
+@pytest.mark.parametrize(("frames", "stride", "min_hits"), [(1, 1, 2), (45, 1000, 2), (3, 1, 5), (9, 4, 4)])
+def test_a_clip_with_fewer_model_frames_than_min_hits_confirms_what_it_saw_on_all(frames, stride, min_hits):
+    tracker, _ = run(two_objects(frames), stride=stride, min_hits=min_hits)
+    assert tracker.model_frames == -(-frames // stride) < min_hits and tracker.log.ids() == []
+    assert tracker.finish() == {1: 1, 2: 2}
+    assert tracker.log.ids() == [1, 2] and [t.class_name for t in tracker.log.tracks()] == ["ball", "box"]
+    assert [(t.id, t.confirmed) for t in tracker.tracks] == [(1, True), (2, True)]
+    assert tracker.finish() == {}  # once
+
+
+def test_the_short_clip_rule_is_the_clips_count_not_the_count_since_birth():
+    """3 model frames, min_hits 5: the objects seen on all 3 count; one born on the last model frame (seen
+    once) does not, and in a clip of min_hits model frames or more nothing changes at the end."""
+    clip = make_clip([Mover("ball", (20, 30), (3, 1), radius=12), Mover("kite", (60, 60), (0, -1), radius=9,
+                                                                         enter=2)], 3)
+    tracker, _ = run(clip, min_hits=5)
+    assert tracker.finish() == {1: 1} and tracker.log.ids() == [1]
+    tracker, _ = run(clip, min_hits=3)
+    assert tracker.log.ids() == [1] and tracker.finish() == {} and tracker.log.ids() == [1]
+
+
+def test_finish_on_a_clip_without_model_frames_or_objects_confirms_nothing():
+    assert Tracker().finish() == {}
+    tracker = Tracker(min_hits=3)
+    tracker.update(0, empty_instances(*SIZE))
+    assert tracker.finish() == {} and tracker.log.ids() == []

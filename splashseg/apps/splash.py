@@ -129,7 +129,7 @@ class SplashConfig:
 def run_splash_job(config: SplashConfig, reporter: Reporter) -> dict[str, Any]:
     """The whole ``splash`` command on pictures: check (the style, the output folder), load the model,
     splash, write; returns the summary."""
-    paths = expand_inputs(config.sources)
+    paths = expand_inputs(config.sources, video_advice="use splashseg splash --video {path}")
     style = load_style(config.splash)
     check_picture_outputs(config.out, config.sources, paths, "splash", config.force, suffix=output_suffix(style),
                           other_inputs=(config.splash.background, weights_file(config.predict.weights)))

@@ -147,6 +147,7 @@ def run_video(config: VideoConfig, predictor: Predictor, style: SplashStyle, rep
         predict = refining(predict, build_refiner(device), predictor.mask_threshold)
     with _progress(reporter, f"track {config.source.name}") as progress:
         frames, model_frames = scan_video(config.source, predict, first, options=options, progress=progress)
+    first.tracker.finish()  # a clip with fewer model frames than --min-hits keeps what it saw on all of them
     chosen = choose_tracks(policy, first.log, size)  # before --tracks: a refused --keep writes nothing
     if config.tracking.tracks is not None:
         write_tracks_json(config.tracking.tracks, first.log, video=config.source.name, frames=frames,
@@ -159,7 +160,17 @@ def run_video(config: VideoConfig, predictor: Predictor, style: SplashStyle, rep
     report.model_frames, report.seconds = model_frames, time.perf_counter() - started
     report.tracks, report.kept_tracks = first.log.ids(), sorted(chosen)
     report.speed = predictor.speed()
+    if not chosen:
+        report.warnings.append(f"{config.source}: no objects found; {_nothing_kept(config)}")
     return report
+
+
+def _nothing_kept(config: VideoConfig) -> str:
+    """What a clip without kept tracks looks like (the picture commands' "no objects found" warning)."""
+    if config.render == "overlay":
+        return "nothing is drawn"
+    look = "transparent" if config.splash.effect == CUTOUT else config.splash.effect
+    return f"every frame is {'kept' if config.splash.invert else look}"
 
 
 def _render(config: VideoConfig, style: SplashStyle, device: Any, chosen: set[int],

@@ -39,7 +39,7 @@ def summary(json_mode: bool, quiet: bool, **options: object) -> None:
     for row in result.rows:
         table.add_row(row.name, row.type, f"{row.parameters:,}", f"{row.trainable:,}", f"{row.buffers:,}")
     rep.table(table)
-    rep.out.print(f"total parameters: {result.total:,}  trainable: {result.trainable:,}  frozen: {result.frozen:,}")
+    rep.table(f"total parameters: {result.total:,}  trainable: {result.trainable:,}  frozen: {result.frozen:,}")
     rep.emit_json(result.to_dict())
 
 

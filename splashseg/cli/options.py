@@ -113,7 +113,9 @@ def common_options(func: F) -> F:
     """``--json -q/--quiet --debug``: on every command (tests/test_cli_options.py checks)."""
     return _compose(
         click.option("--json", "json_mode", is_flag=True, help="Print a machine-readable summary on stdout."),
-        click.option("-q", "--quiet", is_flag=True, help="No progress bars or informational messages."),
+        click.option("-q", "--quiet", is_flag=True,
+                     help="Only warnings and errors: no progress bars, messages or result tables (--json gives "
+                          "the data)."),
         debug_option,
     )(func)
 

@@ -11,6 +11,7 @@ import click
 from ..apps.splash import SplashOptions
 from ..apps.video import RENDERS, VideoConfig, needs_alpha, run_video_job, video_target
 from ..apps.video_tracking import PROPAGATIONS, TrackingOptions
+from ..distributed import refuse_under_torchrun
 from ..predict import speed_line
 from ..video.pipeline import VideoReport
 from ..video.writer import DEFAULT_CODEC, ENCODERS, X264_PRESETS, EncoderSettings
@@ -43,12 +44,14 @@ def video_encoding_options(func: F) -> F:
                      metavar="all|largest|center|longest|IDS|at:X,Y",
                      help="Which tracked objects stay in colour, chosen over the whole clip: largest mean area, "
                           "nearest the centre, most frames, ids from an earlier --tracks file, or the track "
-                          "covering pixel X,Y in the first frame where one does. The clip is read twice; the "
-                          "model runs once."),
+                          "covering pixel X,Y (fractions name the pixel they fall in) in the first frame where "
+                          "one does. The clip is read twice; the model runs once."),
         click.option("--hold", type=click.IntRange(0, 10_000), default=tracking.hold, show_default=True,
                      metavar="N", help="Model frames a missed object keeps its (flow-moved) mask before it ends."),
         click.option("--min-hits", type=click.IntRange(1, 10_000), default=tracking.min_hits, show_default=True,
-                     metavar="N", help="Model frames that must find an object before it gets colour."),
+                     metavar="N", help="Model frames that must find an object before it gets colour; in a clip with "
+                                           "fewer model frames, all of them (an object first seen late in a "
+                                           "longer clip still needs N)."),
         click.option("--tracks", "tracks_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
                      help="Also write every track (id, class, frames, boxes, scores) as JSON to this file "
                           "(replaced only with --force)."),
@@ -109,6 +112,9 @@ def report_video(report: VideoReport, report_to: Any) -> None:
 
 def run_video_command(file: Path, *, json_mode: bool = False, quiet: bool = False, **options: Any) -> VideoReport:
     """``video`` and ``splash --video``: options -> config -> job -> report."""
+    name = click.get_current_context().info_name  # video, or splash (--video)
+    refuse_under_torchrun(f"{name}: videos are not shared between torchrun's processes yet (each would render "
+                          f"the whole clip); run splashseg {name} as one process")
     report_to = reporter(json_mode, quiet)
     report = run_video_job(video_config(file, **options), report_to)
     report_video(report, report_to)

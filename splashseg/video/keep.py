@@ -4,8 +4,11 @@ Specs: ``all`` (every confirmed track), ``largest`` (the one track with the larg
 ``center`` (the one whose mask's centre of mass lies nearest the frame centre, on average over its
 frames), ``longest`` (the one on the most frames), ``1,3`` (those track ids), ``at:X,Y`` (the track
 covering pixel X,Y in the first frame where one does; X from the left, Y from the top, in the frame as
-a player shows it). Ties go to the lower id. All but ``all`` are decided over the whole clip, from a first
-pass's :class:`~splashseg.video.track_log.TrackLog`; ``--classes`` has filtered the detections before.
+a player shows it; fractions name the pixel they fall in: ``at:3.5,4.5`` is pixel (3, 4)). Ties go to the
+lower id. A policy that names something (ids, ``at``) is refused when the clip has no such track, whether
+or not the clip has other tracks; the others keep what the clip has (nothing when it has no tracks). All
+but ``all`` are decided over the whole clip, from a first pass's
+:class:`~splashseg.video.track_log.TrackLog`; ``--classes`` has filtered the detections before.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,18 +33,26 @@ _HELP = "use all, largest, center, longest, track ids like 1,3, or at:X,Y"
 @dataclass(frozen=True)
 class KeepPolicy:
     """kind: one of :data:`WORDS`, ``ids`` or ``at``; ids: the track ids (kind ``ids``); point: the pixel
-    ``(x, y)`` (kind ``at``)."""
+    ``(x, y)`` (kind ``at``); given: the coordinates as the user wrote them (``(3.5, 4.5)``), for messages
+    (None: ``point``)."""
 
     kind: str = "all"
     ids: tuple[int, ...] = ()
     point: tuple[int, int] | None = None
+    given: tuple[float, float] | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         if self.kind == "ids":
             return ",".join(map(str, self.ids))
         if self.kind == "at":
-            return f"at:{self.point[0]},{self.point[1]}"
+            x, y = self.given if self.given is not None else self.point
+            return f"at:{_number(x)},{_number(y)}"
         return self.kind
+
+
+def _number(value: float) -> str:
+    """``3`` for 3.0, ``3.5`` for 3.5: a coordinate as short as it was written."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def parse_keep(spec: Any) -> KeepPolicy:
@@ -53,7 +64,8 @@ def parse_keep(spec: Any) -> KeepPolicy:
     if lowered in WORDS:
         return KeepPolicy(lowered)
     if lowered.startswith("at:"):
-        return KeepPolicy("at", point=_parse_point(text, text[3:]))
+        given = _parse_point(text, text[3:])
+        return KeepPolicy("at", point=(int(given[0]), int(given[1])), given=given)  # the pixel it lies in
     if _ID_LIST.match(text):
         ids = tuple(sorted({int(part) for part in text.split(",")}))
         if 0 in ids:
@@ -67,7 +79,7 @@ def parse_keep(spec: Any) -> KeepPolicy:
 MAX_COORDINATE = 1_000_000  # pixels: larger than any frame FFmpeg decodes
 
 
-def _parse_point(spec: str, rest: str) -> tuple[int, int]:
+def _parse_point(spec: str, rest: str) -> tuple[float, float]:
     parts = [p.strip() for p in rest.split(",")]
     if len(parts) != 2 or not all(parts):
         raise InputError(f"--keep {spec}: expected at:X,Y with two pixel coordinates, like at:320,240")
@@ -82,7 +94,7 @@ def _parse_point(spec: str, rest: str) -> tuple[int, int]:
         if value >= MAX_COORDINATE:
             raise InputError(f"--keep {spec}: {part} lies outside any frame (coordinates are pixels, "
                              f"below {MAX_COORDINATE})")
-        values.append(int(value))  # the pixel the point lies in
+        values.append(value)
     return values[0], values[1]
 
 
@@ -104,9 +116,10 @@ def check_keep(policy: KeepPolicy, frame_size: tuple[int, int]) -> None:
 def select_tracks(policy: KeepPolicy, log: TrackLog, frame_size: tuple[int, int]) -> set[int]:
     """Ids of the confirmed tracks ``policy`` keeps, decided over the whole clip's ``log``.
 
-    frame_size: ``(H, W)`` of the (upright) frames. ``all`` keeps every confirmed track; a clip without
-    tracks keeps none. InputError: ids the clip does not have, or ``at:X,Y`` outside the frame or covered
-    by no track. An ``at`` policy needs a log made with ``TrackLog(probe=policy.point)``.
+    frame_size: ``(H, W)`` of the (upright) frames. ``all`` keeps every confirmed track; ``all``,
+    ``largest``, ``center`` and ``longest`` keep none of a clip without tracks. InputError (the same with
+    or without tracks): ids the clip does not have, or ``at:X,Y`` outside the frame or covered by no
+    track. An ``at`` policy needs a log made with ``TrackLog(probe=policy.point)``.
     """
     tracks = log.tracks()
     if policy.kind == "ids":
@@ -117,10 +130,10 @@ def select_tracks(policy: KeepPolicy, log: TrackLog, frame_size: tuple[int, int]
                              f"its tracks are: {have}")
         return set(policy.ids)
     check_keep(policy, frame_size)
+    if policy.kind == "at":  # before the empty case: a point no track covers is refused with or without tracks
+        return {_covering(policy, log, tracks)}
     if policy.kind == "all" or not tracks:
         return {t.id for t in tracks}
-    if policy.kind == "at":
-        return {_covering(policy, log, tracks)}
     score = {"largest": lambda t: -t.mean_area, "longest": lambda t: -len(t.entries),
              "center": lambda t: _mean_distance(t, frame_size)}[policy.kind]
     return {min(tracks, key=lambda t: (score(t), t.id)).id}
@@ -143,7 +156,8 @@ def _covering(policy: KeepPolicy, log: TrackLog, tracks: list[TrackRecord]) -> i
                 best = min(best, rank) if best is not None else rank
                 break
     if best is None:
-        raise InputError(f"--keep {policy}: no track covers pixel {policy.point} on any frame")
+        found = f"its tracks are: {', '.join(str(t.id) for t in tracks)}" if tracks else "the clip has no tracks"
+        raise InputError(f"--keep {policy}: no track covers pixel {policy.point} on any frame ({found})")
     return best[3]
 
 

@@ -254,7 +254,15 @@ class VideoReader:
         return max(1, round(1 / (rate * tb))) if rate else 1
 
     def lost_frames(self) -> int:
-        """Frames the file promised but that did not decode (0 when the stream ran to its stated end)."""
+        """Frames the file promised but that did not decode (0 when the stream ran to its stated end).
+
+        When the file is damaged (packets failed) or cut short (the last frame ends >= 2 frames before
+        the stated duration), the loss is the largest of: failed packets, the header's frame count less
+        the frames decoded, and the frames missing at the end. The header's count matters in a cut file
+        with B-frames: the frames lost with the cut are not all at the end in display order (a B-frame
+        whose packet was cut is shown before the last P-frame that decoded), so the time alone misses them.
+        An intact file whose header claims more frames than it holds loses nothing (a note says so).
+        """
         info, stats = self.info, self.stats
         missing_by_time = 0
         if info.duration_s and info.duration_is_video and stats.end_s is not None and info.rate:
@@ -263,10 +271,10 @@ class VideoReader:
             shortfall = start + info.duration_s - stats.end_s
             missing_by_time = max(0, round(shortfall * float(info.rate)))
             missing_by_time = missing_by_time if missing_by_time >= 2 else 0
-        if stats.errors or stats.broke_off:
+        if stats.errors or stats.broke_off or missing_by_time:
             by_header = max(0, info.frames - stats.decoded) if info.frames else 0
             return max(stats.errors, by_header, missing_by_time)
-        return missing_by_time
+        return 0
 
     def close(self) -> None:
         self.container.close()

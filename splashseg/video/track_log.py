@@ -109,6 +109,15 @@ class TrackLog:
         """Ids of the confirmed tracks, ascending."""
         return [r.id for r in self.tracks()]
 
+    def confirm(self, least_hits: int, first_id: int) -> dict[int, int]:
+        """Give ids ``first_id, first_id + 1, ...`` (in creation order) to the unconfirmed tracks the model
+        found on at least ``least_hits`` frames (:meth:`Tracker.finish`); returns ``{key: id}`` of those."""
+        found = [r for r in sorted(self.records.values(), key=lambda r: r.key)
+                 if not r.confirmed and r.model_frames() >= least_hits]
+        for offset, record in enumerate(found):
+            record.id = first_id + offset
+        return {r.key: r.id for r in found}
+
     def final_ids(self) -> dict[int, int]:
         """``{key: id}`` of the confirmed tracks: give it to a second pass's tracker (``Tracker(final_ids=)``)
         so its tracks carry their ids from their first frame."""

@@ -9,7 +9,11 @@ up to ``hold`` model frames in a row before it ends, so an object the model miss
 pop out; an unmatched detection starts a new track. On a frame the model skipped (``--stride``) pass no
 detections: every track is carried by flow (or held). A track counts (``confirmed``, gets a public id
 1, 2, ... in the order tracks are confirmed) once the model has found it on ``min_hits`` frames, so a
-one-frame false positive never gets colour. A track's class is the majority of the model's names for it.
+one-frame false positive never gets colour. A clip with fewer model frames than ``min_hits`` could never
+confirm anything: when it ends (:meth:`Tracker.finish`) the tracks the model found on every one of its
+model frames count. So the threshold is ``min(min_hits, model frames of the clip)``; it is the clip's
+count, not the count since a track was born, so an object that first appears on the last model frames of
+a longer clip still needs ``min_hits``. A track's class is the majority of the model's names for it.
 
 Everything here runs on the host with NumPy, also when the model runs on CUDA: detections are copied to
 the host with :func:`~splashseg.video.instances.host_instances` (masks as float32 [N, H, W] in [0, 1]).
@@ -107,6 +111,7 @@ class Tracker:
         self._keys = 0
         self._next_id = max(self.final_ids.values(), default=0) + 1
         self._frame: int | None = None
+        self.model_frames = 0  # frames with detections so far
 
     def update(self, frame_index: int, instances: Any = None, flow: Any = None) -> list[TrackState]:
         """Advance to ``frame_index`` (0-based, increasing) and return the live tracks, oldest first.
@@ -120,9 +125,23 @@ class Tracker:
         self._frame = frame_index
         self._carry(flow)
         if instances is not None:
+            self.model_frames += 1
             self._observe(host_instances(instances))
         self.log.record(frame_index, self.tracks)
         return [replace(t, votes=dict(t.votes)) for t in self.tracks]  # snapshots: later frames change tracks
+
+    def finish(self) -> dict[int, int]:
+        """The clip has ended: when it had fewer model frames than ``min_hits`` (but at least one), confirm
+        the tracks the model found on every one of them, in the log and among the live tracks.
+        Returns ``{key: id}`` of the tracks confirmed now (ids continue the sequence, in creation order)."""
+        if not 0 < self.model_frames < self.min_hits:
+            return {}
+        given = self.log.confirm(self.model_frames, self._next_id)
+        self._next_id += len(given)
+        for track in self.tracks:
+            if track.key in given:
+                track.confirmed, track.id = True, given[track.key]
+        return given
 
     def _carry(self, flow: Any) -> None:
         """Move every live track to the current frame: by flow (source ``flow``) or as it was (``hold``)."""

@@ -26,7 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from video_samples import write_video  # noqa: E402
 
-from splashseg.apps.video import device_predict, host_predict  # noqa: E402
+from splashseg.apps.backend import build_backend  # noqa: E402
 from splashseg.render import SplashStyle, build_compositor  # noqa: E402
 from splashseg.video import PipelineOptions, VideoReader, process_video, splash_renderer  # noqa: E402
 
@@ -47,8 +47,8 @@ def make_predict(model: str, device: str, batch_size: int, min_size: int, conf: 
     predictor = build_predictor(PredictConfig(model_name="maskrcnn_small", weights="none", device=device,
                                               conf=conf, batch_size=batch_size, min_size=min_size,
                                               max_size=min_size * 2))
-    device_arg = predictor.device if predictor.device.type == "cuda" else None
-    return (host_predict(predictor) if device_arg is None else device_predict(predictor)), device_arg
+    backend = build_backend(predictor, frames_on_model=True)
+    return backend.predict, backend.device
 
 
 def gray_render(model: str, device):  # noqa: ANN001, ANN201

@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 
 from splashseg.apps.splash import SplashOptions, load_style
-from splashseg.apps.video import VideoConfig, run_video
+from splashseg.apps.video import VideoConfig, open_video_job, run_video
 from splashseg.apps.video_tracking import TrackingOptions
 from splashseg.console import Reporter
 from splashseg.predict import PredictConfig, build_predictor
@@ -50,7 +50,8 @@ def time_strides(name: str, clip: Path, folder: Path, device: str, repeats: int,
     for stride in order:
         config = VideoConfig(source=clip, target=folder / f"{name}-{stride}.mp4", stride=stride,
                              tracking=TrackingOptions(propagate="flow"), force=True)
-        report = run_video(config, predictor, style, quiet)
+        with open_video_job(config) as job:
+            report = run_video(job, predictor, style, quiet)
         fps[stride].append(report.fps)
         facts[stride] = {"frames": report.frames, "model_frames": report.model_frames, "tracks": len(report.tracks)}
     slow, fast = (statistics.median(fps[s]) for s in strides)

@@ -1,8 +1,9 @@
 """Count the bad-input and fault cases the test suite tries, per command.
 
-Runs the suite with ``SPLASHSEG_CASES_LOG`` set (``tests/conftest.py`` then records every CLI run: the
-command, its exit code and the test) and prints a Markdown table: runs per command and how many of them
-are expected failures (exit 2: bad input or usage; 1: failure while running; 130/143: interrupted).
+Runs the suite with the ``cases_log`` plugin (``benchmarks/cases_log.py``, which records every CLI run in
+the file ``SPLASHSEG_CASES_LOG`` names: the command, its exit code and the test) and prints a Markdown
+table: runs per command and how many of them are expected failures (exit 2: bad input or usage; 1: failure
+while running; 130/143: interrupted).
 
     .venv/bin/python benchmarks/reliability.py            # the whole suite (a few minutes)
     .venv/bin/python benchmarks/reliability.py -- -k cli  # extra arguments after -- go to pytest
@@ -22,8 +23,10 @@ COMMANDS = ("annotate-import", "inspect", "train", "evaluate", "detect", "splash
 
 
 def run_suite(log: Path, extra: list[str]) -> int:
-    env = {**os.environ, "SPLASHSEG_CASES_LOG": str(log)}
-    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra]
+    here = str(Path(__file__).resolve().parent)  # the plugin's folder, importable for -p
+    path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "SPLASHSEG_CASES_LOG": str(log), "PYTHONPATH": path}
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "cases_log", *extra]
     return subprocess.run(argv, env=env, check=False).returncode
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from splashseg.apps.splash import SplashOptions, load_style
-from splashseg.apps.video import VideoConfig, run_video
+from splashseg.apps.video import VideoConfig, open_video_job, run_video
 from splashseg.apps.video_tracking import TrackingOptions
 from splashseg.console import Reporter
 from splashseg.fsutil import atomic_path
@@ -40,7 +40,8 @@ def splashed_frames(clip: Path, weights: str, keep: str, indices: list[int], fol
     target = folder / f"keep-{keep}.mp4"
     config = VideoConfig(source=clip, target=target, predict=PredictConfig(weights=weights, device="cpu"),
                          tracking=TrackingOptions(keep=keep), splash=SplashOptions())
-    run_video(config, build_predictor(config.predict), load_style(config.splash), Reporter(quiet=True))
+    with open_video_job(config) as job:
+        run_video(job, build_predictor(config.predict), load_style(config.splash), Reporter(quiet=True))
     with av.open(str(target)) as container:
         frames = [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
     return [frames[i] for i in indices]

@@ -19,7 +19,7 @@ from splashseg.demo.synth import synth_picture
 from splashseg.images import write_image
 from splashseg.models import load_model
 from splashseg.predict import Predictor, picture_predict
-from splashseg.render import HostCompositor, SplashStyle
+from splashseg.render import HostCompositor, SplashStyle, build_refiner
 
 EXAMPLES = Path(__file__).resolve().parent
 SIZE = 288  # picture side in pixels
@@ -81,8 +81,8 @@ def main() -> None:
     picture, _ = synth_picture(np.random.default_rng(args.seed), SIZE, SIZE, max_objects=3)
     loaded = load_model(weights=str(EXAMPLES / "shapes-small.pt"))
     predictor = Predictor(loaded.model, loaded.class_names, conf=0.5, soft_masks=True)
-    plain = picture_predict(predictor, refine=False)([picture])[0].union_mask()
-    refined = picture_predict(predictor, refine=True)([picture])[0].union_mask()
+    plain = picture_predict(predictor)([picture])[0].union_mask()
+    refined = picture_predict(predictor, build_refiner(predictor.device))([picture])[0].union_mask()
     gray = HostCompositor(SplashStyle(effect="gray"))
     panels = [gray.splash(picture, plain), gray.splash(picture, refined),
               over_checkerboard(HostCompositor(SplashStyle(effect="cutout")).splash(picture, refined))]

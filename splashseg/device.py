@@ -1,14 +1,31 @@
-"""``--device auto|cpu|cuda|cuda:N`` -> ``torch.device``."""
+"""``--device auto|cpu|cuda|cuda:N`` -> ``torch.device``, and the one place a device's *kind* is read.
+
+Importing this module does not import torch (render/ and video/ use :func:`device_kind` on arrays' devices).
+"""
 
 from __future__ import annotations
 
-import torch
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
+
+if TYPE_CHECKING:
+    import torch
+
+
+def device_kind(device: Any = None) -> str:
+    """``"cpu"`` or ``"cuda"`` (or whatever the type is) of ``device``: None (the host), a ``torch.device``
+    or a name such as ``"cuda:1"``. The key of every registry chosen by device (compositors, refiners,
+    frame transfers)."""
+    if device is None:
+        return "cpu"
+    return getattr(device, "type", None) or str(device).split(":")[0]
 
 
 def resolve_device(name: str = "auto") -> torch.device:
     """Pick CUDA for ``auto`` when it is available; refuse a CUDA device that is not there."""
+    import torch
+
     name = (name or "auto").strip().lower()
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")

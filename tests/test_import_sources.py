@@ -136,13 +136,19 @@ def typed(tmp_path: Path) -> Path:
     return write_via_export(tmp_path / "src", {"a.jpg": regions})
 
 
-@pytest.mark.parametrize("key", ["nosuch", "", "Name"])
+@pytest.mark.parametrize("key", ["nosuch", "Name"])
 def test_a_class_key_no_region_has_is_refused(typed: Path, tmp_path: Path, key: str):
     result, out = run_import(tmp_path, typed, extra=("--class-key", key))
     assert result.exit_code == 2, result.output
     assert result.output.strip() == (f"error: --class-key {key!r}: no region has this attribute (their "
                                      "attributes are: name (3 regions), Type (1 region))")
     assert not out.exists()
+
+
+def test_an_empty_class_key_is_refused_as_every_empty_value_is(typed: Path, tmp_path: Path):
+    result, out = run_import(tmp_path, typed, extra=("--class-key", ""))
+    assert result.exit_code == 2, result.output
+    assert "empty value for --class-key" in result.output and not out.exists()
 
 
 def test_a_class_key_some_regions_have_is_used(typed: Path, tmp_path: Path):

@@ -79,10 +79,13 @@ def test_rerun_needs_force(balloon: Path, tmp_path: Path) -> None:
     assert run_import(str(balloon), "--out", str(out)).exit_code == 0
     again = run_import(str(balloon), "--out", str(out))
     assert again.exit_code == 2 and "--force" in again.output
-    (out / "images" / "stale.jpg").write_bytes(b"x")
+    (out / "images" / "mine.jpg").write_bytes(b"x")  # a file the user added: --force may not delete it
+    refused = run_import(str(balloon), "--out", str(out), "--force")
+    assert refused.exit_code == 2 and "images/mine.jpg" in refused.output
+    assert (out / "images" / "mine.jpg").read_bytes() == b"x"
+    (out / "images" / "mine.jpg").unlink()
     forced = run_import(str(balloon), "--out", str(out), "--force")
     assert forced.exit_code == 0, forced.output
-    assert not (out / "images" / "stale.jpg").exists()
     assert not [p for p in out.iterdir() if p.name.startswith(".import-")]
 
 

@@ -8,7 +8,7 @@ from track_samples import Mover, fake_detections, make_clip
 
 from splashseg.errors import InputError
 from splashseg.video.flow import FlowPropagator
-from splashseg.video.keep import KeepPolicy, check_keep, keep_mask, needs_first_pass, parse_keep, select_tracks
+from splashseg.video.keep import KeepPolicy, check_keep, keep_mask, parse_keep, select_tracks
 from splashseg.video.track_log import TrackLog
 from splashseg.video.tracking import Tracker
 
@@ -37,11 +37,6 @@ def test_bad_specs_are_input_errors(spec, message):
     with pytest.raises(InputError, match=message) as caught:
         parse_keep(spec)
     assert str(caught.value).startswith("--keep")
-
-
-def test_which_policies_need_a_first_pass():
-    assert [needs_first_pass(parse_keep(s)) for s in ("all", "largest", "center", "longest", "2", "at:1,1")] == \
-        [False, True, True, True, True, True]
 
 
 def three_objects():

@@ -10,9 +10,9 @@ from track_samples import Mover, boxes_of, fake_detections, iou, make_clip
 from splashseg.errors import InputError
 from splashseg.predict import Detections
 from splashseg.video.flow import FlowPropagator
-from splashseg.video.instance_store import InstanceStore
 from splashseg.video.instances import Instances, empty_instances
 from splashseg.video.keep import keep_mask
+from splashseg.video.track_store import TrackStore
 from splashseg.video.tracking import Tracker
 
 SIZE = (96, 128)
@@ -197,26 +197,28 @@ def test_instances_must_agree():
         Instances(np.zeros((2, 4, 4), np.float32), boxes_of(np.zeros((1, 4, 4))), np.zeros(2, np.float32), ["a", "b"])
 
 
-def test_stored_detections_replay_the_first_pass():
+def test_stored_tracks_give_pass_2_the_first_pass_tracks():
     clip = make_clip([Mover("ball", (20, 30), (3, 1), radius=12), Mover("box", (100, 70), (-2, 0), half=(10, 8))],
                      10)
-    store, first, propagator = InstanceStore(), Tracker(), FlowPropagator()
+    store, tracker, propagator = TrackStore(clip.frames[0].shape[:2]), Tracker(), FlowPropagator()
+    history = []
     for t, frame in enumerate(clip.frames):
         found = fake_detections(clip, t) if t % 2 == 0 else None
         if found is not None:
             found.masks[0] *= 0.8  # a soft mask
-            store.put(t, found)
-        first.update(t, found, propagator.advance(frame))
-    assert len(store) == 5 and 1 not in store and store.get(1) is None
-    assert store.nbytes < 5 * 2 * 30 * 30  # crops of the boxes, not whole frames
-    back = store.get(4)
-    original = fake_detections(clip, 4)
-    assert np.array_equal(back.masks[1], original.masks[1])  # 0/1 masks come back exact
-    assert np.abs(back.masks[0] - 0.8 * original.masks[0]).max() <= 0.5 / 255
-    second, propagator = Tracker(final_ids=first.log.final_ids()), FlowPropagator()
-    for t, frame in enumerate(clip.frames):
-        second.update(t, store.get(t), propagator.advance(frame))
-    assert [t.entries for t in second.log.tracks()] == [t.entries for t in first.log.tracks()]
+        history.append(tracker.update(t, found, propagator.advance(frame)))
+        store.put(t, history[-1])
+    assert len(store) == 10 and store.get(99, {}) == []
+    frame_bytes = clip.frames[0].shape[0] * clip.frames[0].shape[1]
+    assert store.nbytes < 10 * 2 * frame_bytes / 20  # compressed crops, not whole float frames
+    final_ids = tracker.log.final_ids()
+    for t, states in enumerate(history):
+        back = store.get(t, final_ids)
+        assert [(s.key, s.source, s.class_name) for s in back] == [(s.key, s.source, s.class_name) for s in states]
+        assert [s.id for s in back] == [final_ids.get(s.key) for s in states]  # final ids from the first frame
+        for got, kept in zip(back, states, strict=True):
+            assert np.abs(got.mask - kept.mask).max() <= 0.5 / 255 and np.array_equal(got.box, kept.box)
+    assert all(s.id is not None for s in store.get(0, final_ids))  # pass 1 had no ids yet on frame 0
 
 
 def two_objects(frames: int):

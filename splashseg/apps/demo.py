@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..configs import known_fields
 from ..console import Reporter
 from ..data.coco import images_dir, load_split
 from ..data.importers.pipeline import ImportConfig, import_annotations
@@ -25,10 +26,10 @@ from ..render import EFFECTS, SplashStyle
 from ..train.config import TrainConfig
 from ..train.evaluate import EvaluateConfig, evaluate_weights
 from ..train.run import train
-from .detect import DetectJob, run_detect
+from .detect import DetectConfig, run_detect
 from .index import write_index
 from .splash import SplashJob, run_splash
-from .video import VideoConfig, run_video
+from .video import VideoConfig, open_video_job, run_video
 
 
 @dataclass
@@ -40,7 +41,7 @@ class DemoConfig:
     time_budget_s: stop training after the first epoch that ends past this many seconds.
     """
 
-    out: Path
+    out: Path = Path("demo-out")
     images: int = 160
     size: int = 160
     epochs: int = 30
@@ -49,9 +50,16 @@ class DemoConfig:
     target_ap: float = 0.65
     time_budget_s: float = 420.0
     seed: int = 0
-    device: str = "cpu"
+    device: str = "auto"
     force: bool = False
     timings: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_options(cls, **params: Any) -> DemoConfig:
+        """``demo``'s parameters (click's, by name) -> the config."""
+        config = cls(**known_fields(cls, params))
+        config.out = Path(config.out)
+        return config
 
 
 def demo_outputs() -> list[str]:
@@ -142,7 +150,7 @@ def _run_steps(config: DemoConfig, reporter: Reporter) -> dict[str, Any]:
     predictor = build_predictor(PredictConfig(weights=weights, device=config.device, conf=0.5, batch_size=4))
     val = load_split(dataset, "val")
     pictures = [images_dir(dataset) / image["file_name"] for image in val["images"][:4]]
-    run_detect(DetectJob(pictures, out / "detect", force=True), predictor, reporter)
+    run_detect(DetectConfig([], out / "detect", force=True, inputs=pictures), predictor, reporter)
     background = _backdrop_picture(out, config)
     for effect in EFFECTS:
         style = SplashStyle(effect=effect, background=background, feather=1.5 if effect != "gray" else 0.0,
@@ -152,7 +160,8 @@ def _run_steps(config: DemoConfig, reporter: Reporter) -> dict[str, Any]:
 
     start = time.perf_counter()
     clip = VideoConfig(out / "clip.mp4", out / "clip-splash.mp4", force=True)
-    report = run_video(clip, predictor, SplashStyle(), reporter)
+    with open_video_job(clip) as job:
+        report = run_video(job, predictor, SplashStyle(), reporter)
     _step(config, reporter, f"splash video ({report.frames} frames)", start)
 
     result = {"segm_AP": evaluation.metrics["segm"]["AP"], "bbox_AP": evaluation.metrics["bbox"]["AP"],

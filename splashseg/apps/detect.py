@@ -13,63 +13,64 @@ from typing import Any
 
 import numpy as np
 
+from ..configs import known_fields
 from ..console import Reporter
 from ..errors import InputError
 from ..fsutil import check_output_dir, check_output_files, ensure_dir, make_output_dir, weights_file, write_text_atomic
 from ..images import expand_inputs, write_gray_png, write_image
-from ..predict import Detections, PredictConfig, Predictor, build_predictor, coco_results, picture_predict
+from ..predict import Detections, PredictConfig, Predictor, build_predictor, coco_results
 from ..render import draw_detections
 from ..render.cutout import alpha_to_uint8
+from .backend import build_backend
 from .batches import ReadFailures, check_picture_outputs, output_names, read_batches
-
-
-@dataclass
-class DetectJob:
-    """What ``detect`` writes: overlays and ``detections.json`` in ``out``; masks with ``save_masks``, soft
-    masks too with ``soft_masks`` (which needs ``save_masks``). refine: every mask (overlay, RLE, PNG) is
-    the refined one (the predictor must keep soft masks for ``refine`` and ``soft_masks``)."""
-
-    inputs: list[Path]
-    out: Path
-    save_masks: bool = False
-    force: bool = False
-    soft_masks: bool = False
-    refine: bool = False
-
-    def __post_init__(self) -> None:
-        if self.soft_masks and not self.save_masks:
-            raise InputError("--soft-masks writes PNGs beside the black/white masks: add --save-masks")
+from .results import DetectResult
 
 
 @dataclass
 class DetectConfig:
     """Everything ``detect`` was asked for; the CLI's defaults are these. sources: the INPUT arguments
-    (files, folders searched recursively, glob patterns), pictures taken in that order."""
+    (files, folders searched recursively, glob patterns); inputs: the pictures they name, in that order
+    (filled by :func:`detect_job`). Overlays and ``detections.json`` go to ``out``; masks with
+    ``save_masks``, soft masks too with ``soft_masks`` (which needs ``save_masks``). ``predict.refine``:
+    every mask (overlay, RLE, PNG) is the refined one."""
 
     sources: list[str]
     out: Path = Path("detections")
     predict: PredictConfig = field(default_factory=PredictConfig)
     save_masks: bool = False
     soft_masks: bool = False
-    refine: bool = False
     force: bool = False
+    inputs: list[Path] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.soft_masks and not self.save_masks:
+            raise InputError("--soft-masks writes PNGs beside the black/white masks: add --save-masks")
+
+    @classmethod
+    def from_options(cls, *, inputs: Sequence[str], out: str | Path = out, **params: Any) -> DetectConfig:
+        """``detect``'s parameters (click's, by name) -> the config."""
+        return cls(list(inputs), Path(out), PredictConfig.from_options(**params),
+                   **known_fields(cls, {k: v for k, v in params.items() if k not in ("sources", "inputs")}))
+
+    @property
+    def refine(self) -> bool:
+        return self.predict.refine
 
     def model_config(self) -> PredictConfig:
-        """The predictor's config: soft masks kept when they are refined or written."""
-        return replace(self.predict, soft_masks=self.predict.soft_masks or self.refine or self.soft_masks)
+        """The predictor's config: soft masks kept when they are written (``--refine`` keeps them too)."""
+        return replace(self.predict, soft_masks=self.predict.soft_masks or self.soft_masks)
 
 
-def detect_job(config: DetectConfig) -> DetectJob:
-    """The pictures ``config.sources`` name, with the output folder checked (nothing written yet)."""
+def detect_job(config: DetectConfig) -> DetectConfig:
+    """``config`` with the pictures its sources name, the output folder checked (nothing written yet)."""
     paths = expand_inputs(config.sources)
-    job = DetectJob(paths, config.out, config.save_masks, config.force, config.soft_masks, config.refine)
     check_picture_outputs(config.out, config.sources, paths, "detect", config.force, extra=("detections.json",),
                           other_inputs=(weights_file(config.predict.weights),))
-    return job
+    return replace(config, inputs=paths)
 
 
-def run_detect_job(config: DetectConfig, reporter: Reporter) -> dict[str, Any]:
-    """The whole ``detect`` command in one process: check, load the model, detect, write; the summary."""
+def run_detect_job(config: DetectConfig, reporter: Reporter) -> DetectResult:
+    """The whole ``detect`` command in one process: check, load the model, detect, write; the result."""
     job = detect_job(config)
     return run_detect(job, build_predictor(config.model_config()), reporter)
 
@@ -94,28 +95,28 @@ def _save_soft_masks(folder: Path, stem: str, det: Detections) -> None:
         write_gray_png(folder / mask_file_name(stem, i, det.names[i]), alpha_to_uint8(det.soft_masks[i]))
 
 
-def prepare_output(job: DetectJob) -> dict[Path, str]:
+def prepare_output(job: DetectConfig) -> dict[Path, str]:
     """Before anything is written: ``job.out`` must be detect's folder (or new or empty) and no input, its
     files are replaced only with ``job.force``; then the folder is made. Returns every input's output name."""
     names = output_names(job.inputs)
     check_output_dir(job.out, job.inputs, "detect")
     check_output_files([job.out / n for n in names.values()] + [job.out / "detections.json"], job.inputs, job.force)
-    make_output_dir(job.out, "detect")
+    make_output_dir(job.out, "detect", force=job.force)
     return names
 
 
-def run_detect(job: DetectJob, predictor: Predictor, reporter: Reporter) -> dict[str, Any]:
-    """Detect instances in every input and write the results; returns the summary for ``--json``.
+def run_detect(job: DetectConfig, predictor: Predictor, reporter: Reporter) -> DetectResult:
+    """Detect instances in every picture of ``job.inputs`` and write the results.
 
-    Unreadable inputs are skipped with a warning and listed under ``"failed"`` in the summary.
+    Unreadable inputs are skipped with a warning and listed in the result's ``failed``.
     """
     names = prepare_output(job)
     part = detect_pictures(job, job.inputs, names, predictor, reporter, reporter.warn)
     write_detections_json(job, part.results)
-    return detect_summary(job, part) | predictor.speed()
+    return DetectResult(job.out, job.refine, part.images, part.failed, speed=predictor.speed())
 
 
-def write_detections_json(job: DetectJob, results: list[dict[str, Any]]) -> None:
+def write_detections_json(job: DetectConfig, results: list[dict[str, Any]]) -> None:
     """``OUT/detections.json``: the COCO results entries of every picture, as one JSON list."""
     write_text_atomic(job.out / "detections.json", json.dumps(results, ensure_ascii=False))
 
@@ -130,12 +131,12 @@ class DetectedPictures:
     failed: list[tuple[Path, str]]
 
 
-def detect_pictures(job: DetectJob, paths: Sequence[Path], names: dict[Path, str], predictor: Predictor,
+def detect_pictures(job: DetectConfig, paths: Sequence[Path], names: dict[Path, str], predictor: Predictor,
                     reporter: Reporter, warn: Callable[[str], None] | None) -> DetectedPictures:
     """Detect in ``paths`` (all or a share of ``job.inputs``) and write their overlays (``names``: the
     output file name of every input) and masks; ``warn`` is told of each skipped picture."""
     failures, results, per_image = ReadFailures(), [], []
-    predict = picture_predict(predictor, job.refine)
+    predict = build_backend(predictor, refine=job.refine).predict
     with reporter.progress() as bar:
         task = bar.add_task("detect", total=len(paths), rate="")
         for batch in read_batches(paths, predictor.batch_size, failures, warn,
@@ -153,11 +154,3 @@ def detect_pictures(job: DetectJob, paths: Sequence[Path], names: dict[Path, str
                                   "classes": dict(Counter(det.names))})
             bar.update(task, advance=len(batch))
     return DetectedPictures(per_image, results, failures.items)
-
-
-def detect_summary(job: DetectJob, part: DetectedPictures) -> dict[str, Any]:
-    """The ``--json`` summary of a run whose pictures, results and skipped inputs are ``part``."""
-    return {"out": str(job.out), "detections_json": str(job.out / "detections.json"), "refine": job.refine,
-            "images": part.images,
-            "instances": len(part.results), "failed": [str(p) for p, _ in part.failed],
-            "errors": [m for _, m in part.failed]}

@@ -1,31 +1,28 @@
-"""``detect`` under ``torchrun``: every rank takes its share of the pictures, rank 0 merges the results.
+"""``detect`` and ``splash`` under ``torchrun``: every rank takes its share of the pictures, rank 0 reports.
 
-Rank 0 checks the output folder before any rank writes; each rank loads the model on its own device
-(``cuda:LOCAL_RANK``, or the CPU), writes the overlays and masks of its share, and rank 0 writes the one
-``detections.json``, byte for byte what a single process writes for the same pictures.
+Rank 0 checks the inputs and the output folder before any rank writes; each rank loads the model on its
+own device (``cuda:LOCAL_RANK``, or the CPU) and writes the pictures (overlays and masks, or splashes) of
+its share; rank 0 writes ``detect``'s one ``detections.json``, byte for byte what a single process
+writes for the same pictures, and alone returns the result the CLI prints.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 from ..console import Reporter
 from ..device import resolve_device
 from ..distributed import DistInfo, all_gather_objects, exit_together, local_device, main_first, process_group
-from ..predict import PredictConfig, build_predictor
-from .batches import output_names, raise_for_failures
-from .detect import (
-    DetectConfig,
-    DetectedPictures,
-    DetectJob,
-    detect_job,
-    detect_pictures,
-    detect_summary,
-    prepare_output,
-    write_detections_json,
-)
+from ..fsutil import record_written, written_under
+from ..predict import PredictConfig, Predictor, build_predictor
+from .batches import output_names
+from .detect import DetectConfig, DetectedPictures, detect_job, detect_pictures, prepare_output, write_detections_json
+from .results import DetectResult, SplashResult
+from .splash import SplashConfig, SplashJob, splash_job, splash_pictures
+from .splash import prepare_output as prepare_splash_output
 
 T = TypeVar("T")
 
@@ -49,44 +46,91 @@ def merge_parts(parts: Sequence[DetectedPictures]) -> DetectedPictures:
     return DetectedPictures(images, results, failed)
 
 
-def _prepared(job: DetectJob) -> DetectJob:
+def _rank_predictor(config: PredictConfig, info: DistInfo) -> Predictor:
+    device = local_device(resolve_device(config.device), info)
+    return build_predictor(dataclasses.replace(config, device=str(device)))
+
+
+def _warn_once(info: DistInfo, reporter: Reporter, failed: list[tuple[Any, str]]) -> None:
+    if info.is_main:
+        for _, message in failed:
+            reporter.warn(message)
+
+
+def run_detect_on_ranks(prepare: Callable[[], DetectConfig], config: PredictConfig, reporter: Reporter,
+                        info: DistInfo) -> DetectResult:
+    """``detect`` on this rank's share of the pictures; every rank returns the whole run's result.
+
+    prepare: run on rank 0 only (expand the inputs, check them and the output folder); the job it returns,
+    or the :class:`InputError` it raises, reaches every rank (see :func:`splashseg.distributed.main_first`).
+    The result has ``world_size`` and ``images_per_rank`` (pictures each rank detected in). Skipped pictures
+    are warned of once, by rank 0.
+    """
+    job = main_first(info, lambda: _prepared(prepare(), prepare_output))
+    predictor = _rank_predictor(config, info)
+    mine = rank_share(job.inputs, info.rank, info.world_size)
+    progress = reporter if info.is_main else Reporter(quiet=True)  # rank 0's progress bar shows its share
+    parts: list[DetectedPictures] = all_gather_objects(
+        detect_pictures(job, mine, output_names(job.inputs), predictor, progress, warn=None))
+    merged = merge_parts(parts)
+    _record_every_ranks_files(info, job.out)
+    _warn_once(info, reporter, merged.failed)
+    if info.is_main:
+        write_detections_json(job, merged.results)
+    return DetectResult(job.out, job.refine, merged.images, merged.failed, info.world_size,
+                        [len(p.images) for p in parts], speed=predictor.speed())
+
+
+def run_splash_on_ranks(prepare: Callable[[], SplashJob], config: PredictConfig, reporter: Reporter,
+                        info: DistInfo) -> SplashResult:
+    """``splash`` on this rank's share of the pictures (as :func:`run_detect_on_ranks`): the same files as
+    one process writes; every rank returns the whole run's result."""
+    job = main_first(info, lambda: _prepared(prepare(), prepare_splash_output))
+    predictor = _rank_predictor(config, info)
+    names = output_names(job.inputs, ".png" if job.style.rgba else None)
+    progress = reporter if info.is_main else Reporter(quiet=True)
+    mine = rank_share(job.inputs, info.rank, info.world_size)
+    parts = all_gather_objects(splash_pictures(job, mine, names, predictor, progress, warn=None))
+    _record_every_ranks_files(info, job.out)
+    images = [image for part_images, _ in parts for image in part_images]
+    failed = [item for _, part_failed in parts for item in part_failed]
+    _warn_once(info, reporter, failed)
+    return SplashResult(job.out, job.refine, images, failed, info.world_size, [len(i) for i, _ in parts],
+                        speed=predictor.speed())
+
+
+def _record_every_ranks_files(info: DistInfo, folder: Path) -> None:
+    """Rank 0 notes the files every rank wrote in ``folder`` as this run's, so that the folder's stamp
+    lists them all (a later ``--force`` would take them for files splashseg did not write)."""
+    gathered = all_gather_objects([str(p) for p in written_under(folder)])
+    if info.is_main:
+        record_written(Path(folder) / name for names in gathered for name in names)
+
+
+def _prepared(job: T, prepare_output: Callable[[T], Any]) -> T:
     prepare_output(job)
     return job
 
 
-def run_detect_on_ranks(prepare: Callable[[], DetectJob], config: PredictConfig, reporter: Reporter,
-                        info: DistInfo) -> dict[str, Any]:
-    """``detect`` on this rank's share of the pictures; every rank returns the whole run's summary.
-
-    prepare: run on rank 0 only (expand the inputs, check them and the output folder); the job it returns,
-    or the :class:`InputError` it raises, reaches every rank (see :func:`splashseg.distributed.main_first`).
-    The summary adds ``world_size`` and ``images_per_rank`` (pictures each rank detected in) to
-    :func:`splashseg.apps.detect.detect_summary`'s. Skipped pictures are warned of once, by rank 0.
-    """
-    job = main_first(info, lambda: _prepared(prepare()))
-    device = local_device(resolve_device(config.device), info)
-    predictor = build_predictor(dataclasses.replace(config, device=str(device)))
-    mine = rank_share(job.inputs, info.rank, info.world_size)
-    progress = reporter if info.is_main else Reporter(quiet=True)  # rank 0's progress bar shows its share
-    part = detect_pictures(job, mine, output_names(job.inputs), predictor, progress, warn=None)
-    parts: list[DetectedPictures] = all_gather_objects(part)
-    merged = merge_parts(parts)
-    if info.is_main:
-        for _, message in merged.failed:
-            reporter.warn(message)
-        write_detections_json(job, merged.results)
-    return detect_summary(job, merged) | predictor.speed() | {  # this rank's model time
-        "world_size": info.world_size, "images_per_rank": [len(p.images) for p in parts]}
-
-
-
-def run_detect_job_on_ranks(config: DetectConfig, reporter: Reporter, show: Callable[[dict[str, Any]], None]) -> None:
-    """The whole ``detect`` command as one rank of torchrun's group: rank 0 checks, every rank detects in
-    its share, rank 0 ``show``s the summary; then every rank ends alike (exit 2 when a picture was
-    skipped, as a single run)."""
-    with process_group(config.predict.device) as info:
-        summary = run_detect_on_ranks(lambda: detect_job(config), config.model_config(), reporter, info)
+def _run_on_ranks(device: str, run: Callable[[DistInfo], Any], show: Callable[[Any], None]) -> None:
+    """As one rank of torchrun's group: ``run``, rank 0 ``show``s the result; then every rank ends alike
+    (exit 2 when a picture was skipped, as a single run)."""
+    with process_group(device) as info:
+        result = run(info)
         if info.is_main:
-            show(summary)
-        exit_together(info, lambda: raise_for_failures(summary["failed"], summary["errors"],
-                                                       len(summary["images"]) + len(summary["failed"])))
+            show(result)
+        exit_together(info, result.raise_for_failures)
+
+
+def run_detect_job_on_ranks(config: DetectConfig, reporter: Reporter, show: Callable[[DetectResult], None]) -> None:
+    """The whole ``detect`` command as one rank of torchrun's group."""
+    _run_on_ranks(config.predict.device,
+                  lambda info: run_detect_on_ranks(lambda: detect_job(config), config.model_config(), reporter, info),
+                  show)
+
+
+def run_splash_job_on_ranks(config: SplashConfig, reporter: Reporter, show: Callable[[SplashResult], None]) -> None:
+    """The whole ``splash`` command on pictures as one rank of torchrun's group."""
+    _run_on_ranks(config.predict.device,
+                  lambda info: run_splash_on_ranks(lambda: splash_job(config), config.predict, reporter, info),
+                  show)

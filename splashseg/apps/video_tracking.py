@@ -1,11 +1,12 @@
-"""Objects over time for ``video``: the two passes that track, choose and keep objects in colour.
+"""Objects over time for ``video``: pass 1 follows them, pass 2 draws the ones ``--keep`` chose.
 
-Pass 1 (:func:`track_pass`): the model runs on the keyframes (every ``stride``-th frame), a
-:class:`~splashseg.video.tracking.Tracker` links its detections into tracks on every frame (optical
-flow carries them between keyframes and over missed detections), and the detections are kept small in
-an :class:`~splashseg.video.instance_store.InstanceStore`. Between the passes the ``--keep`` policy picks
-tracks from pass 1's log. Pass 2 replays the stored detections through a new tracker (identical tracks,
-ids known from their first frame) and renders: the model runs once in all.
+Pass 1 (:class:`FrameTracker`, the pipeline's ``follow`` hook): the model runs on the keyframes (every
+``stride``-th frame), optical flow carries the masks to every frame, a
+:class:`~splashseg.video.tracking.Tracker` links the detections into tracks, and each frame's tracks are
+kept, compressed, in a :class:`~splashseg.video.track_store.TrackStore`. Between the passes the ``--keep``
+policy picks tracks from the whole clip's log (:func:`choose_tracks`). Pass 2 takes each frame's tracks
+back from the store with their final ids (:func:`recall_tracks`) and draws them: no model, no flow, no
+tracker.
 
 Tracking and flow run on the host with NumPy on the upright frames, also when the model and the
 compositor work on a GPU: the keep-mask (float32 [H, W]) is then copied to the device once per frame.
@@ -13,7 +14,7 @@ compositor work on a GPU: the keep-mask (float32 [H, W]) is then copied to the d
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,14 +24,13 @@ import numpy as np
 from ..predict import Detections
 from ..render import draw_detections, instance_colors
 from ..video.flow import FlowPropagator
-from ..video.instance_store import InstanceStore
 from ..video.instances import host_instances
 from ..video.keep import KeepPolicy, keep_mask, select_tracks
 from ..video.track_log import TrackLog
+from ..video.track_store import TrackStore
 from ..video.tracking import DEFAULT_HOLD, DEFAULT_MIN_HITS, Tracker, TrackState
 
 PROPAGATIONS = ("flow", "hold")
-KEYFRAME = object()  # pass 2's stand-in for a model result: "the store holds this frame's detections"
 
 
 @dataclass
@@ -48,19 +48,13 @@ class TrackingOptions:
 
 
 class FrameTracker:
-    """The pipeline's ``follow`` hook for one pass: flow, then tracker, on every frame in order.
+    """Pass 1's ``follow`` hook: flow, then tracker, on every frame in order; each frame's tracks go to
+    ``store``. Returns the live :class:`TrackState` list of the frame."""
 
-    With ``store`` set and ``replay`` False (pass 1) the model's keyframe results are stored; with
-    ``replay`` True (pass 2) a keyframe's detections come from the store instead of the model.
-    Returns the live :class:`TrackState` list of the frame.
-    """
-
-    def __init__(self, options: TrackingOptions, policy: KeepPolicy, store: InstanceStore, *,
-                 replay: bool = False, final_ids: dict[int, int] | None = None) -> None:
+    def __init__(self, options: TrackingOptions, policy: KeepPolicy, store: TrackStore) -> None:
         self.flow = FlowPropagator() if options.propagate == "flow" else None
-        self.tracker = Tracker(hold=options.hold, min_hits=options.min_hits, log=TrackLog(probe=policy.point),
-                               final_ids=final_ids)
-        self.store, self.replay = store, replay
+        self.tracker = Tracker(hold=options.hold, min_hits=options.min_hits, log=TrackLog(probe=policy.point))
+        self.store = store
 
     @property
     def log(self) -> TrackLog:
@@ -68,24 +62,25 @@ class FrameTracker:
 
     def __call__(self, index: int, upright_rgb: np.ndarray, keyframe_result: Any) -> list[TrackState]:
         flow = self.flow.advance(upright_rgb) if self.flow is not None else None
-        found = None
-        if keyframe_result is not None:
-            if self.replay:
-                found = self.store.get(index)
-            else:
-                found = host_instances(keyframe_result)
-                self.store.put(index, found)
-        return self.tracker.update(index, found, flow)
-
-
-def replay_predict(frames: Sequence[Any]) -> list[Any]:
-    """Pass 2's ``predict``: no model, only the marker that the store holds these keyframes."""
-    return [KEYFRAME] * len(frames)
+        found = host_instances(keyframe_result) if keyframe_result is not None else None
+        states = self.tracker.update(index, found, flow)
+        self.store.put(index, states)
+        return states
 
 
 def choose_tracks(policy: KeepPolicy, log: TrackLog, frame_size: tuple[int, int]) -> set[int]:
     """The ids that stay in colour (every confirmed track for ``all``)."""
     return set(log.ids()) if policy.kind == "all" else select_tracks(policy, log, frame_size)
+
+
+def recall_tracks(store: TrackStore, log: TrackLog) -> Callable[[int], list[TrackState]]:
+    """Pass 2's ``recall``: a frame index -> the tracks pass 1 stored for it, with their final ids."""
+    final_ids = log.final_ids()
+
+    def recall(index: int) -> list[TrackState]:
+        return store.get(index, final_ids)
+
+    return recall
 
 
 def tracked_keep(chosen: set[int], frame_size: tuple[int, int],

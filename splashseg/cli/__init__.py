@@ -46,11 +46,12 @@ SHORT_HELP = {
 
 def _register() -> None:
     from . import data_cmds, demo_cmd, model_cmds, predict_cmds, train_cmds, video_cmds
+    from .options import refuse_empty_values
 
     for module in (data_cmds, train_cmds, predict_cmds, video_cmds, model_cmds, demo_cmd):
         for command in module.COMMANDS:
             command.short_help = SHORT_HELP[command.name]
-            main.add_command(command)
+            main.add_command(refuse_empty_values(command))
 
 
 if torch_pair_problem() is None:  # the command modules import torchvision: only register them when it works

@@ -2,21 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
-from ..data.importers import FAMILIES
+from ..configs import known_fields
+from ..data.coco import SPLITS
+from ..data.importers import FAMILIES, ImportConfig
+from ..data.inspect import InspectConfig
 from .options import FiniteFloatRange, output_options, reporter
+
+
+def import_config(*, sources: Sequence[Path], images_dirs: Sequence[Path], out: str, **params: Any) -> ImportConfig:
+    """``annotate-import``'s parameters (click's, by name) -> :class:`ImportConfig`."""
+    return ImportConfig(sources=list(sources), images_dirs=list(images_dirs), out=Path(out),
+                        **known_fields(ImportConfig, params))
+
+
+def inspect_config(*, out: str | None, splits: Sequence[str], **params: Any) -> InspectConfig:
+    """``inspect``'s parameters (click's, by name) -> :class:`InspectConfig`."""
+    return InspectConfig(out=Path(out) if out else None, splits=list(splits) or None,
+                         **known_fields(InspectConfig, params))
 
 
 @click.command("annotate-import")
 @click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--format",
-    "format_",
     type=click.Choice(FAMILIES),
-    default="auto",
+    default=ImportConfig.format,
     show_default=True,
     help="Annotation format (auto-detected per file; via covers VIA 1.x, 2.x and 3).",
 )
@@ -32,30 +48,19 @@ from .options import FiniteFloatRange, output_options, reporter
     "--class-key", default=None, help="region_attributes key that names the class [default: found]."
 )
 @click.option(
-    "--default-class", default="object", show_default=True, help="Class of regions without a class value."
+    "--default-class", default=ImportConfig.default_class, show_default=True,
+    help="Class of regions without a class value."
 )
 @click.option(
     "--val-fraction",
     type=FiniteFloatRange(0.0, 1.0),
-    default=0.2,
+    default=ImportConfig.val_fraction,
     show_default=True,
     help="Share of images put in val when the source has no train/val split.",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of that random split.")
+@click.option("--seed", type=int, default=ImportConfig.seed, show_default=True, help="Seed of that random split.")
 @output_options("Dataset folder to create (DATASET).")
-def annotate_import(
-    sources: tuple[Path, ...],
-    format_: str,
-    images_dirs: tuple[Path, ...],
-    class_key: str | None,
-    default_class: str,
-    val_fraction: float,
-    seed: int,
-    out: str | None,
-    force: bool,
-    json_mode: bool,
-    quiet: bool,
-) -> None:
+def annotate_import(out: str | None, json_mode: bool, quiet: bool, **params: Any) -> None:
     """Import VIA, COCO or LabelMe annotations into one COCO dataset.
 
     SOURCES are annotation files or folders (searched for them; train/, val/ and test/ subfolders keep
@@ -68,23 +73,13 @@ def annotate_import(
     Example:
         splashseg annotate-import balloon/ --out data/balloon
     """
-    from ..data.importers import ImportConfig, import_annotations
+    from ..data.importers import import_annotations
     from .tables import counts_table, skipped_table
 
     if out is None:
         raise click.UsageError("--out DATASET is required")
     report = reporter(json_mode, quiet)
-    config = ImportConfig(
-        sources=list(sources),
-        out=Path(out),
-        format=format_,
-        images_dirs=list(images_dirs),
-        class_key=class_key,
-        default_class=default_class,
-        val_fraction=val_fraction,
-        seed=seed,
-        force=force,
-    )
+    config = import_config(out=out, **params)
     dataset = import_annotations(config, track=report.track)
     summary = dataset.report.to_dict()
     report.table(counts_table(summary["counts"]))
@@ -116,7 +111,7 @@ def annotate_import(
 @click.option(
     "--count",
     type=click.IntRange(0, 10000),
-    default=8,
+    default=InspectConfig.count,
     show_default=True,
     help="How many sample pictures to draw.",
 )
@@ -124,21 +119,12 @@ def annotate_import(
     "--split",
     "splits",
     multiple=True,
-    type=click.Choice(("train", "val", "test")),
+    type=click.Choice(SPLITS),
     help="Splits to look at (repeatable) [default: all present].",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the sample choice.")
+@click.option("--seed", type=int, default=InspectConfig.seed, show_default=True, help="Seed of the sample choice.")
 @output_options("Folder for the sample pictures [default: DATASET/inspect].")
-def inspect(
-    dataset: Path,
-    count: int,
-    splits: tuple[str, ...],
-    seed: int,
-    out: str | None,
-    force: bool,
-    json_mode: bool,
-    quiet: bool,
-) -> None:
+def inspect(out: str | None, splits: tuple[str, ...], json_mode: bool, quiet: bool, **params: Any) -> None:
     """Show what a dataset holds: statistics and pictures of annotated samples.
 
     Prints instances per class, object sizes (COCO small/medium/large), instances per image and images
@@ -148,18 +134,11 @@ def inspect(
     Example:
         splashseg inspect data/balloon --count 4 --out inspect/
     """
-    from ..data.inspect import InspectConfig, inspect_dataset
+    from ..data.inspect import inspect_dataset
     from .tables import statistics_table
 
     report = reporter(json_mode, quiet)
-    config = InspectConfig(
-        dataset=dataset,
-        out=Path(out) if out else None,
-        count=count,
-        splits=list(splits) or None,
-        seed=seed,
-        force=force,
-    )
+    config = inspect_config(out=out, splits=splits, **params)
     result = inspect_dataset(config)
     report.table(statistics_table(result.statistics))
     if result.pictures:

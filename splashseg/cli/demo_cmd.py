@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 import click
 from rich.table import Table
@@ -20,11 +20,11 @@ from .options import FiniteFloatRange, device_option, output_options, reporter
               help="Most epochs to train (training stops early at --target-ap or --time-budget).")
 @click.option("--target-ap", type=FiniteFloatRange(0, 1), default=DemoConfig.target_ap, show_default=True,
               help="Stop training once the val segm AP reaches this.")
-@click.option("--time-budget", type=FiniteFloatRange(10), default=DemoConfig.time_budget_s, show_default=True,
-              help="Seconds of training after which no new epoch starts.")
+@click.option("--time-budget", "time_budget_s", type=FiniteFloatRange(10), default=DemoConfig.time_budget_s,
+              show_default=True, help="Seconds of training after which no new epoch starts.")
 @device_option
-@output_options("Folder for everything the demo makes.", out_default="demo-out")
-def demo(images, size, epochs, target_ap, time_budget, device, out, force, json_mode, quiet) -> None:  # noqa: ANN001
+@output_options("Folder for everything the demo makes.", out_default=str(DemoConfig.out))
+def demo(json_mode: bool, quiet: bool, **params: Any) -> None:
     """Run the whole workflow offline in a few minutes, on data it makes.
 
     Makes a synthetic dataset in VIA 2.x format (polygon, rect, circle and ellipse regions of three
@@ -36,8 +36,7 @@ def demo(images, size, epochs, target_ap, time_budget, device, out, force, json_
         splashseg demo --out demo-out
     """
     rep = reporter(json_mode, quiet)
-    config = DemoConfig(out=Path(out), images=images, size=size, epochs=epochs, target_ap=target_ap,
-                        time_budget_s=time_budget, device=device, force=force)
+    config = DemoConfig.from_options(**params)
     result = run_demo(config, rep)
     table = Table(title="splashseg demo")
     table.add_column("result")
@@ -47,7 +46,7 @@ def demo(images, size, epochs, target_ap, time_budget, device, out, force, json_
     table.add_row("epochs", str(result["epochs"]))
     table.add_row("total seconds", f"{result['total_seconds']:.0f}")
     rep.table(table)
-    rep.info(f"open {Path(out) / 'index.md'} to see the pictures, the video frames and the figures")
+    rep.info(f"open {config.out / 'index.md'} to see the pictures, the video frames and the figures")
     rep.emit_json(result)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from ..errors import SplashsegError, Terminated, cleanup_notes, is_out_of_memory
-from ..fsutil import disk_full_reason
+from ..fsutil import disk_full_reason, full_disk_advice, release_output_dirs
 
 DEBUG_KEY = "splashseg.debug"
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
@@ -92,6 +92,15 @@ class SplashsegGroup(click.Group):
             return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):  # noqa: ANN201
+        succeeded = False
+        try:
+            result = self._invoke_reporting(ctx)
+            succeeded = True
+            return result
+        finally:  # the output folders' stamps list what was written; their locks go
+            release_output_dirs(succeeded)
+
+    def _invoke_reporting(self, ctx: click.Context):  # noqa: ANN202
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
@@ -121,7 +130,7 @@ def _unexpected(exc: Exception) -> CliError:
     if full is not None:
         name = getattr(exc, "filename", None)
         where = f"{name}: cannot write it" if name else "cannot write the output"
-        return CliError(_with_notes(f"{where}: {full.lower()} (free some space and run again)", exc), 1)
+        return CliError(_with_notes(f"{where}: {full.lower()} ({full_disk_advice(full)})", exc), 1)
     where = traceback.extract_tb(exc.__traceback__)[-1]
     return CliError(_with_notes(
         f"unexpected {type(exc).__name__}: {exc} (at {os.path.basename(where.filename)}:{where.lineno}; "

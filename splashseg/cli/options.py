@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -11,6 +12,8 @@ import click
 
 from ..apps.splash import SplashOptions
 from ..console import Reporter
+from ..errors import InputError
+from ..fsutil import check_output_name
 from ..models.registry import DEFAULT_MODEL, MODELS
 from ..predict import PredictConfig
 from ..render.effects import BLUR_SHARE, EFFECTS, MIN_BLUR_SIGMA
@@ -56,6 +59,46 @@ class FiniteFloatRange(click.FloatRange):
         return super().convert(_finite(number, param, ctx), param, ctx)
 
 
+class NonEmpty(click.ParamType):
+    """A string or path option type that refuses ``""`` (and blanks) with "empty value for --X" (exit 2),
+    so that ``--weights ""`` does not become ``.`` nor ``--classes ""`` mean "no filter". Wraps ``inner``
+    (click's STRING or a ``click.Path``), which does the rest of the conversion; see :func:`refuse_empty_values`."""
+
+    def __init__(self, inner: click.ParamType) -> None:
+        self.inner, self.name = inner, inner.name
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            shown = param.opts[-1] if isinstance(param, click.Option) else (param.human_readable_name if param else "")
+            self.fail(f"empty value for {shown}", param, ctx)
+        if isinstance(self.inner, click.Path):
+            try:
+                check_output_name(Path(os.fsdecode(value)), "")  # a name no filesystem holds: not a path at all
+            except InputError as exc:
+                if "bytes long" in str(exc):
+                    self.fail(str(exc).strip(), param, ctx)
+        return self.inner.convert(value, param, ctx)
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str | None:
+        return self.inner.get_metavar(param, ctx)
+
+    def to_info_dict(self) -> dict[str, Any]:
+        return self.inner.to_info_dict()
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        return self.inner.shell_complete(ctx, param, incomplete)
+
+
+def refuse_empty_values(command: click.Command) -> click.Command:
+    """Give every string and path parameter of ``command`` the :class:`NonEmpty` type (the group does this
+    for every command it registers, so no option of any command takes ``""``)."""
+    for param in command.params:
+        plain = isinstance(param.type, (click.Path, click.types.StringParamType))
+        if plain and not (isinstance(param, click.Option) and param.is_flag):
+            param.type = NonEmpty(param.type)
+    return command
+
+
 def _compose(*decorators: Callable[[F], F]) -> Callable[[F], F]:
     def apply(func: F) -> F:
         for decorator in reversed(decorators):
@@ -77,7 +120,7 @@ def runtime_option(func: F) -> F:
                              "OpenVINO on a CPU (bfloat16 where the CPU has it), torch on CUDA].")(func)
 
 
-def model_options(default_weights: str | None = "coco") -> Callable[[F], F]:
+def model_options(default_weights: str | None = PredictConfig.weights) -> Callable[[F], F]:
     """``--model --weights --device --min-size --max-size``: which network and where it runs."""
     return _compose(
         click.option("--model", "model_name", type=click.Choice(MODEL_NAMES), default=None,
@@ -135,14 +178,6 @@ def reporter(json_mode: bool = False, quiet: bool = False) -> Reporter:
     return Reporter(json_mode=json_mode, quiet=quiet)
 
 
-def split_names(value: str | None) -> list[str] | None:
-    """``"person, dog"`` -> ``["person", "dog"]``; ``None`` or empty -> ``None``."""
-    if not value:
-        return None
-    names = [name.strip() for name in value.split(",") if name.strip()]
-    return names or None
-
-
 def parse_color(value: str) -> tuple[int, int, int]:
     try:
         parts = tuple(int(v) for v in value.split(","))
@@ -168,6 +203,7 @@ def splash_style_options(func: F) -> F:
                      help=f"Blur strength in pixels for --effect blur [default: {BLUR_SHARE:.0%} of the long side, at "
                           f"least {MIN_BLUR_SIGMA:g}]."),
         click.option("--color", default=",".join(map(str, SplashOptions.color)), show_default=True, metavar="R,G,B",
+                     callback=lambda _ctx, _param, value: parse_color(value),
                      help="Colour for --effect solid."),
     ]
     for option in reversed(options):
@@ -180,15 +216,3 @@ def refine_option(func: F) -> F:
     return click.option("--refine", is_flag=True,
                         help="Sharpen each mask's edge along the picture's edges (a guided filter on the model's "
                              "mask probabilities, near the edge only).")(func)
-
-
-def predict_config(model_name, weights, device, min_size, max_size, conf, classes, batch_size,  # noqa: ANN001, ANN201
-                   agnostic_nms=False, soft_masks=False, runtime=None):
-    """The model options of detect, splash and video -> :class:`splashseg.predict.PredictConfig`.
-    soft_masks: keep the mask probabilities (for ``--refine``, ``--soft-masks``)."""
-    from ..predict import PredictConfig
-
-    names = split_names(classes) if isinstance(classes, str) or classes is None else list(classes)
-    return PredictConfig(model_name=model_name, weights=weights, device=device, conf=conf, classes=names,
-                         batch_size=batch_size, min_size=min_size, max_size=max_size, agnostic_nms=agnostic_nms,
-                         soft_masks=soft_masks, runtime=runtime)

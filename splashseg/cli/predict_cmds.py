@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.table import Table
 
-from ..apps.batches import raise_for_failures
 from ..apps.detect import DetectConfig, run_detect_job
-from ..apps.detect_shards import run_detect_job_on_ranks
-from ..apps.splash import SplashConfig, SplashOptions, run_splash_job
+from ..apps.detect_shards import run_detect_job_on_ranks, run_splash_job_on_ranks
+from ..apps.results import SplashResult
+from ..apps.splash import SplashConfig, run_splash_job
+from ..apps.video import video_options_given
+from ..configs import refuse_unused
 from ..distributed import launched_by_torchrun
 from ..predict import speed_line
 from .options import (
     model_options,
     output_options,
-    parse_color,
-    predict_config,
     prediction_options,
     refine_option,
     reporter,
@@ -27,24 +28,24 @@ from .options import (
 from .video_cmds import run_video_command, video_encoding_options
 
 
-def _report(rep, summary: dict, title: str) -> None:  # noqa: ANN001
-    _show(rep, summary, title)
-    raise_for_failures(summary["failed"], summary["errors"], len(summary["images"]) + len(summary["failed"]))
+def _report(rep, result: SplashResult, title: str) -> None:  # noqa: ANN001
+    _show(rep, result, title)
+    result.raise_for_failures()
 
 
-def _show(rep, summary: dict, title: str) -> None:  # noqa: ANN001
+def _show(rep, result: SplashResult, title: str) -> None:  # noqa: ANN001
     table = Table(title=title, show_footer=True)
-    table.add_column("image", footer=f"{len(summary['images'])} images", overflow="fold")
-    table.add_column("instances", justify="right", footer=str(summary["instances"]))
+    table.add_column("image", footer=f"{len(result.images)} images", overflow="fold")
+    table.add_column("instances", justify="right", footer=str(result.instances))
     table.add_column("classes")
-    for item in summary["images"]:
+    for item in result.images:
         classes = ", ".join(f"{name} x{n}" for name, n in sorted(item["classes"].items()))
         table.add_row(item["file"], str(item["instances"]), classes or "-")
     rep.table(table)
-    if "runtime" in summary:
-        rep.info(speed_line(summary))
-    rep.info(f"written to {summary['out']}")
-    rep.emit_json(summary)
+    if result.speed:
+        rep.info(speed_line(result.speed))
+    rep.info(f"written to {result.out}")
+    rep.emit_json(result.to_json())
 
 
 @click.command()
@@ -58,8 +59,7 @@ def _show(rep, summary: dict, title: str) -> None:  # noqa: ANN001
                    "DIR/soft-masks/), for compositing elsewhere.")
 @refine_option
 @output_options("Folder for overlays and detections.json.", out_default=str(DetectConfig.out))
-def detect(inputs, model_name, weights, device, min_size, max_size, runtime, conf, classes, batch_size, agnostic_nms,  # noqa: ANN001
-           save_masks, soft_masks, refine, out, force, json_mode, quiet) -> None:
+def detect(json_mode: bool, quiet: bool, **params: Any) -> None:
     """Find every object instance and draw masks, boxes and labels.
 
     INPUT: image files, folders (searched recursively) or glob patterns. Writes one overlay per image,
@@ -75,14 +75,11 @@ def detect(inputs, model_name, weights, device, min_size, max_size, runtime, con
         splashseg detect photo.jpg --refine --save-masks --soft-masks --out masks/
     """
     rep = reporter(json_mode, quiet)
-    model = predict_config(model_name, weights, device, min_size, max_size, conf, classes, batch_size, agnostic_nms,
-                           runtime=runtime)
-    config = DetectConfig(list(inputs), Path(out), model, save_masks, soft_masks, refine, force)
+    config = DetectConfig.from_options(**params)
     if launched_by_torchrun():
-        run_detect_job_on_ranks(config, rep, lambda summary: _show(rep, summary, "detections"))
+        run_detect_job_on_ranks(config, rep, lambda result: _show(rep, result, "detections"))
         return
-    summary = run_detect_job(config, rep)
-    _report(rep, summary, "detections")
+    _report(rep, run_detect_job(config, rep), "detections")
 
 
 @click.command()
@@ -98,10 +95,7 @@ def detect(inputs, model_name, weights, device, min_size, max_size, runtime, con
 @output_options(f"Folder for the splashed pictures [default: {SplashConfig.out}]; with --video a folder or a "
                 ".mp4/.mkv/.mov file [default: FILE-splash.mp4 beside FILE; FILE-splash.webm for --effect cutout].",
                 out_default=None)
-def splash(inputs, video_file, model_name, weights, device, min_size, max_size, runtime, conf, classes, batch_size,  # noqa: ANN001
-           agnostic_nms,
-           effect, background, feather, invert, blur_sigma, color, refine, out, force, json_mode, quiet,
-           **video_options) -> None:
+def splash(inputs: tuple[str, ...], video_file: Path | None, json_mode: bool, quiet: bool, **params: Any) -> None:
     """Keep the detected objects in colour and turn everything else gray.
 
     Every pixel outside the union of the kept instances gets the effect: gray (BT.601 luma), blur, a
@@ -119,22 +113,17 @@ def splash(inputs, video_file, model_name, weights, device, min_size, max_size, 
     if video_file is not None:
         if inputs:
             raise click.UsageError("give either pictures or --video FILE, not both")
-        run_video_command(video_file, out=out, render="splash", effect=effect, background=background,
-                          feather=feather, invert=invert, blur_sigma=blur_sigma, color=color, refine=refine,
-                          model_name=model_name,
-                          weights=weights, device=device, min_size=min_size, max_size=max_size, conf=conf,
-                          classes=classes, batch_size=batch_size, agnostic_nms=agnostic_nms, runtime=runtime,
-                          force=force, json_mode=json_mode, quiet=quiet, **video_options)
+        run_video_command(video_file, render="splash", json_mode=json_mode, quiet=quiet, **params)
         return
     if not inputs:
         raise click.UsageError("missing INPUT... (pictures, folders or globs) or --video FILE")
     rep = reporter(json_mode, quiet)
-    model = predict_config(model_name, weights, device, min_size, max_size, conf, classes, batch_size, agnostic_nms,
-                           runtime=runtime)
-    options = SplashOptions(effect, background, feather, invert, blur_sigma, parse_color(color))
-    config = SplashConfig(list(inputs), Path(out) if out else SplashConfig.out, options, model, refine, force)
-    summary = run_splash_job(config, rep)
-    _report(rep, summary, "colour splash")
+    refuse_unused(video_options_given(**params), "to pictures", "they are video options: use --video FILE")
+    config = SplashConfig.from_options(inputs=inputs, **params)
+    if launched_by_torchrun():
+        run_splash_job_on_ranks(config, rep, lambda result: _show(rep, result, "colour splash"))
+        return
+    _report(rep, run_splash_job(config, rep), "colour splash")
 
 
 COMMANDS = [detect, splash]

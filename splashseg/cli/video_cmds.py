@@ -8,18 +8,15 @@ from typing import Any, TypeVar
 
 import click
 
-from ..apps.splash import SplashOptions
-from ..apps.video import RENDERS, VideoConfig, needs_alpha, run_video_job, video_target
+from ..apps.video import RENDERS, VideoConfig, run_video_job
 from ..apps.video_tracking import PROPAGATIONS, TrackingOptions
 from ..distributed import refuse_under_torchrun
 from ..predict import speed_line
 from ..video.pipeline import VideoReport
-from ..video.writer import DEFAULT_CODEC, ENCODERS, X264_PRESETS, EncoderSettings
+from ..video.writer import ENCODERS, X264_PRESETS, EncoderSettings
 from .options import (
     model_options,
     output_options,
-    parse_color,
-    predict_config,
     prediction_options,
     refine_option,
     reporter,
@@ -52,7 +49,7 @@ def video_encoding_options(func: F) -> F:
                      metavar="N", help="Model frames that must find an object before it gets colour; in a clip with "
                                            "fewer model frames, all of them (an object first seen late in a "
                                            "longer clip still needs N)."),
-        click.option("--tracks", "tracks_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        click.option("--tracks", "tracks", type=click.Path(dir_okay=False, path_type=Path), default=None,
                      help="Also write every track (id, class, frames, boxes, scores) as JSON to this file "
                           "(replaced only with --force)."),
         click.option("--smooth", is_flag=True,
@@ -62,30 +59,11 @@ def video_encoding_options(func: F) -> F:
                      help="Quality: lower is better and bigger (18 is visually lossless)."),
         click.option("--preset", type=click.Choice(X264_PRESETS), default=encoder.preset, show_default=True,
                      help="Encoder speed against file size."),
-        click.option("--codec", type=click.Choice(tuple(ENCODERS)), default=DEFAULT_CODEC, show_default=True,
+        click.option("--codec", type=click.Choice(tuple(ENCODERS)), default=encoder.codec, show_default=True,
                      help="H.264 encoder: libx264 (CPU) or h264_nvenc (NVIDIA GPU, when present)."),
     )):
         func = decorator(func)
     return func
-
-
-def video_config(file: Path, *, out: str | Path | None, render: str, effect: str, background: Path | None,
-                 feather: float, invert: bool, blur_sigma: float | None, color: str, stride: int, propagate: str,
-                 keep: str, hold: int, min_hits: int, tracks_file: Path | None, smooth: bool, crf: int,
-                 preset: str, codec: str, model_name: str | None, weights: str, device: str,
-                 min_size: int | None, max_size: int | None, conf: float, classes: str | None, batch_size: int,
-                 agnostic_nms: bool, force: bool, refine: bool = False, runtime: str | None = None,
-                 **_: Any) -> VideoConfig:
-    """The click parameters of ``video`` (or ``splash --video``) -> a :class:`VideoConfig`."""
-    source, alpha = Path(file), needs_alpha(render, effect)
-    return VideoConfig(
-        source=source, target=video_target(source, out, render, alpha), render=render,
-        splash=SplashOptions(effect, background, feather, invert, blur_sigma, parse_color(color)),
-        predict=predict_config(model_name, weights, device, min_size, max_size, conf, classes, batch_size,
-                               agnostic_nms, soft_masks=refine, runtime=runtime),
-        tracking=TrackingOptions(keep=keep, hold=hold, min_hits=min_hits, propagate=propagate, tracks=tracks_file),
-        encoder=EncoderSettings(codec, crf, preset, alpha=alpha), stride=stride, smooth=smooth, force=force,
-        refine=refine)
 
 
 def report_video(report: VideoReport, report_to: Any) -> None:
@@ -110,13 +88,13 @@ def report_video(report: VideoReport, report_to: Any) -> None:
     })
 
 
-def run_video_command(file: Path, *, json_mode: bool = False, quiet: bool = False, **options: Any) -> VideoReport:
-    """``video`` and ``splash --video``: options -> config -> job -> report."""
+def run_video_command(file: Path, *, json_mode: bool = False, quiet: bool = False, **params: Any) -> VideoReport:
+    """``video`` and ``splash --video``: click's parameters -> config -> job -> report."""
     name = click.get_current_context().info_name  # video, or splash (--video)
     refuse_under_torchrun(f"{name}: videos are not shared between torchrun's processes yet (each would render "
                           f"the whole clip); run splashseg {name} as one process")
     report_to = reporter(json_mode, quiet)
-    report = run_video_job(video_config(file, **options), report_to)
+    report = run_video_job(VideoConfig.from_options(file=file, **params), report_to)
     report_video(report, report_to)
     return report
 

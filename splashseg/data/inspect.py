@@ -117,7 +117,7 @@ def render_pictures(config: InspectConfig, cocos: dict[str, dict[str, Any]], out
     check_output_dir(out, inputs, "inspect")
     check_output_files(targets, inputs, config.force)
     if targets:
-        make_output_dir(out, "inspect")
+        make_output_dir(out, "inspect", force=config.force)
     for (split, image), target in zip(samples, targets, strict=True):
         loaded = read_image(images_dir(config.dataset) / image["file_name"])
         if (loaded.width, loaded.height) != (image["width"], image["height"]):

@@ -1,30 +1,38 @@
 """``--refine``: each instance's soft mask refined against its picture, between the predictor and the
 pictures, overlays, masks and scores made from it.
 
-The refinement itself is :mod:`splashseg.render.refine` (NumPy/OpenCV) or its torch twin, picked once
-per job by :func:`splashseg.render.build_refiner` from the device the arrays live on; this module only
-hands it a prediction's soft masks and thresholds the result like the predictor does. Where the work
-runs is decided here once, by the model's device type (:data:`REFINE_STEPS`): on a CUDA model the
-masks are refined on the GPU and copied to the host afterwards; on the CPU with NumPy/OpenCV, the faster
-path there. Nothing checks array types at run time.
+The refinement itself is a *refiner* handed in by the job (:func:`splashseg.render.build_refiner`, chosen
+once per job from the device in ``apps/``): NumPy/OpenCV on the host (``refiner.device`` None) or torch on
+the model's GPU. This module only hands it a prediction's soft masks, moved to where the refiner works,
+and thresholds the result like the predictor does. It never imports ``render/`` and never checks array
+types at run time.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import torch
 
-from ..render.refiner import DeviceRefiner, HostRefiner, Refiner
 from .detections import Detections, DeviceDetections
 from .predictor import Predictor
 
 D = TypeVar("D")  # Detections (NumPy) or DeviceDetections (torch): the same fields
 TensorPredict = Callable[[Sequence[torch.Tensor]], list[Detections]]
 PicturePredict = Callable[[Sequence[np.ndarray]], list[Detections]]
+
+
+class Refiner(Protocol):
+    """``refiner(image_rgb, soft_masks) -> refined``: RGB ``uint8 [H, W, 3]`` and ``float [N, H, W]`` in
+    ``[0, 1]`` -> ``float32 [N, H, W]``, all of one backend; ``device`` None for NumPy on the host, else
+    the torch device its tensors live on (see :mod:`splashseg.render.refiner`)."""
+
+    device: Any
+
+    def __call__(self, image_rgb: Any, soft_masks: Any) -> Any: ...
 
 
 def refine_detections(det: D, image_rgb: Any, refiner: Refiner, threshold: float) -> D:
@@ -64,43 +72,29 @@ def hwc_uint8(image: torch.Tensor) -> torch.Tensor:
 RefineStep = Callable[[DeviceDetections, torch.Tensor], Detections]
 
 
-def _on_host(predictor: Predictor) -> RefineStep:
-    refiner, threshold = HostRefiner(), predictor.mask_threshold
-
-    def step(det: DeviceDetections, image: torch.Tensor) -> Detections:
-        return refine_detections(det.to_numpy(), hwc_uint8(image).cpu().numpy(), refiner, threshold)
-
-    return step
-
-
-def _on_device(predictor: Predictor) -> RefineStep:
-    refiner, threshold = DeviceRefiner(predictor.device), predictor.mask_threshold
-
-    def step(det: DeviceDetections, image: torch.Tensor) -> Detections:
-        return refine_detections(det, hwc_uint8(image.to(predictor.device)), refiner, threshold).to_numpy()
-
-    return step
-
-
-REFINE_STEPS: dict[str, Callable[[Predictor], RefineStep]] = {"cpu": _on_host, "cuda": _on_device}
-
-
-def refine_step(predictor: Predictor) -> RefineStep:
+def refine_step(predictor: Predictor, refiner: Refiner) -> RefineStep:
     """``step(det, image) -> Detections``: one picture's :class:`DeviceDetections` (from
-    ``predictor.predict_tensors``) refined against its RGB ``[3, H, W]`` tensor (``uint8`` or float in
-    ``[0, 1]``, any device), returned on the host. Chosen by the model's device type; the predictor must
-    keep soft masks. The step may overwrite ``det.soft_masks`` (``det.masks`` stays as it was)."""
+    ``predictor.predict_tensors``) refined by ``refiner`` against its RGB ``[3, H, W]`` tensor (``uint8`` or
+    float in ``[0, 1]``, any device), returned on the host. The detections and the picture go where the
+    refiner works (the host for a NumPy refiner); the predictor must keep soft masks. The step may
+    overwrite ``det.soft_masks`` (``det.masks`` stays as it was)."""
     if not predictor.soft_masks:
         raise ValueError("refine: the Predictor must be made with soft_masks=True")
-    if predictor.device.type not in REFINE_STEPS:
-        raise ValueError(f"refine: no refiner for device {predictor.device}; choose from {', '.join(REFINE_STEPS)}")
-    return REFINE_STEPS[predictor.device.type](predictor)
+    threshold, device = predictor.mask_threshold, refiner.device
+
+    def on_host(det: DeviceDetections, image: torch.Tensor) -> Detections:
+        return refine_detections(det.to_numpy(), hwc_uint8(image).cpu().numpy(), refiner, threshold)
+
+    def on_device(det: DeviceDetections, image: torch.Tensor) -> Detections:
+        return refine_detections(det, hwc_uint8(image.to(device)), refiner, threshold).to_numpy()
+
+    return on_host if device is None else on_device
 
 
-def refined_predict(predictor: Predictor) -> TensorPredict:
+def refined_predict(predictor: Predictor, refiner: Refiner) -> TensorPredict:
     """RGB ``[3, H, W]`` tensors (``uint8`` or float in ``[0, 1]``, any device) -> host :class:`Detections`
-    with refined masks (and ``soft_masks`` the refined probabilities). The predictor must keep soft masks."""
-    step = refine_step(predictor)
+    with masks refined by ``refiner`` (and ``soft_masks`` the refined probabilities)."""
+    step = refine_step(predictor, refiner)
 
     def predict(images: Sequence[torch.Tensor]) -> list[Detections]:
         return [step(det, image) for det, image in zip(predictor.predict_tensors(images), images, strict=True)]
@@ -108,12 +102,12 @@ def refined_predict(predictor: Predictor) -> TensorPredict:
     return predict
 
 
-def picture_predict(predictor: Predictor, refine: bool) -> PicturePredict:
+def picture_predict(predictor: Predictor, refiner: Refiner | None = None) -> PicturePredict:
     """The ``predict`` of ``detect`` and ``splash``: RGB ``uint8 [H, W, 3]`` arrays -> host
-    :class:`Detections`, with refined masks when ``refine``."""
-    if not refine:
+    :class:`Detections`, with masks refined by ``refiner`` when one is given."""
+    if refiner is None:
         return predictor
-    tensor_predict = refined_predict(predictor)
+    tensor_predict = refined_predict(predictor, refiner)
 
     def predict(images: Sequence[np.ndarray]) -> list[Detections]:
         return tensor_predict([torch.from_numpy(np.require(image, np.uint8, ["C", "W"])).permute(2, 0, 1)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from ..device import device_kind
 from .cutout import cutout_rgba
 from .effects import CUTOUT, cover_resize
 from .splash import color_splash
@@ -126,7 +127,7 @@ class DeviceCompositor:
 def build_compositor(style: SplashStyle, device: str | torch.device | None = None) -> Compositor:
     """The compositor for frames that live on ``device``: None or a CPU device -> :class:`HostCompositor`
     (NumPy), a CUDA device -> :class:`DeviceCompositor` (torch on that GPU)."""
-    kind = "cpu" if device is None else getattr(device, "type", str(device).split(":")[0])
+    kind = device_kind(device)
     if kind not in COMPOSITORS:
         raise ValueError(f"no compositor for device {device!r}; choose from {', '.join(COMPOSITORS)}")
     return COMPOSITORS[kind](style, device)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from ..device import device_kind
 from .refine import refine_masks
 
 if TYPE_CHECKING:
@@ -19,7 +20,10 @@ if TYPE_CHECKING:
 
 
 class Refiner(Protocol):
-    """One backend's refinement of an image's soft masks (:func:`.refine.refine_masks`)."""
+    """One backend's refinement of an image's soft masks (:func:`.refine.refine_masks`). device: where its
+    arrays live (None: NumPy on the host)."""
+
+    device: Any
 
     def __call__(self, image_rgb: Any, soft_masks: Any) -> Any:
         """RGB ``uint8 [H, W, 3]`` and ``float [N, H, W]`` probabilities in ``[0, 1]`` -> refined
@@ -28,6 +32,8 @@ class Refiner(Protocol):
 
 class HostRefiner:
     """Refine NumPy soft masks against a NumPy RGB picture (OpenCV box filters)."""
+
+    device = None  # NumPy on the host
 
     def __call__(self, image_rgb: np.ndarray, soft_masks: np.ndarray) -> np.ndarray:
         """RGB ``uint8 [H, W, 3]``, ``float [N, H, W]`` in ``[0, 1]`` -> ``float32 [N, H, W]`` (in place when
@@ -57,7 +63,7 @@ class DeviceRefiner:
 def build_refiner(device: str | torch.device | None = None) -> Refiner:
     """The refiner for arrays that live on ``device``: None or a CPU device -> :class:`HostRefiner`
     (NumPy), a CUDA device -> :class:`DeviceRefiner` (torch on that GPU)."""
-    kind = "cpu" if device is None else getattr(device, "type", str(device).split(":")[0])
+    kind = device_kind(device)
     if kind not in REFINERS:
         raise ValueError(f"no refiner for device {device!r}; choose from {', '.join(REFINERS)}")
     return REFINERS[kind](device)

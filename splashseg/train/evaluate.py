@@ -32,6 +32,7 @@ from ..metrics import mean_boundary_iou
 from ..models.loading import BACKGROUND
 from ..predict import Predictor, coco_results, refine_step
 from ..predict.coco_results import masks_to_rles
+from ..render import build_refiner
 from ..runtime import TORCH_FP32, RuntimeChoice, resolve_runtime
 
 IOU_TYPES = ("bbox", "segm")
@@ -186,7 +187,7 @@ def predict_dataset(
     conf = float(model.roi_heads.score_thresh)
     predictor = Predictor(model, names, device=device, conf=conf, batch_size=batch_size, amp=amp,
                           soft_masks=refine, runtime=runtime, model_name=model_name)
-    step = refine_step(predictor) if refine else None
+    step = refine_step(predictor, build_refiner(predictor.device)) if refine else None  # on the model's device
     subset = Subset(dataset, indices if indices is not None else range(len(dataset)))
     loader = DataLoader(subset, batch_size=batch_size, shuffle=False, num_workers=workers, collate_fn=collate)
     detections: list[dict[str, Any]] = []

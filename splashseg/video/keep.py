@@ -98,12 +98,6 @@ def _parse_point(spec: str, rest: str) -> tuple[float, float]:
     return values[0], values[1]
 
 
-def needs_first_pass(policy: KeepPolicy) -> bool:
-    """True unless the policy is ``all``: the others are decided over the whole clip (and ids must be
-    checked against the clip, and kept tracks coloured from their first frame)."""
-    return policy.kind != "all"
-
-
 def check_keep(policy: KeepPolicy, frame_size: tuple[int, int]) -> None:
     """InputError when ``at:X,Y`` lies outside frames of ``frame_size`` = ``(H, W)`` (upright)."""
     if policy.kind == "at":

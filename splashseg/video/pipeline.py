@@ -17,7 +17,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from ..fsutil import atomic_path, check_output_files
 from .alpha import check_alpha_encoder
 from .reader import DecodedFrame, VideoReader
 from .renderers import Render
+from .threads import END, Failure, drain, put, run_threads
 from .transfer import FrameTransfer, build_transfer, quarter_turns
 from .writer import EncoderSettings, VideoWriter, check_encoder, container_for
 
@@ -34,9 +35,9 @@ Predict = Callable[[Sequence[Any]], Sequence[Any]]
 # every frame in order (host NumPy RGB uint8 [H, W, 3], as shown upright), so a tracker can carry objects
 # from keyframe to keyframe (optical flow in between).
 Follow = Callable[[int, Any, Any], Any]
+# recall(frame_index) -> the frame's result for render, stored by an earlier pass (no model, no follow).
+Recall = Callable[[int], Any]
 Progress = Callable[[int, "int | None"], None]  # (frames done, expected total or None)
-_END = object()
-_POLL_S = 0.1
 
 
 @dataclass
@@ -44,13 +45,21 @@ class PipelineOptions:
     """batch_size: frames per ``predict`` call; stride: run ``predict`` on every Nth frame and reuse its
     result for the frames in between; device: where frames go for predict/render (None: NumPy on the
     CPU; ``"cuda:0"``: torch tensors there); upright: show predict/render the frames turned as a player
-    shows them (rotation metadata), turned back before encoding; queue_batches: batches per queue."""
+    shows them (rotation metadata), turned back before encoding; queue_batches: batches per queue;
+    transfer: ``transfer(quarter_turns)`` -> the :class:`~.transfer.FrameTransfer` the job chose (None:
+    :func:`~.transfer.build_transfer` of ``device``)."""
 
     batch_size: int = 1
     stride: int = 1
     device: Any = None
     upright: bool = True
     queue_batches: int = 2
+    transfer: Callable[[int], FrameTransfer] | None = None
+
+    def make_transfer(self, rotation_degrees: int) -> FrameTransfer:
+        """The frame transfer for a video stored with ``rotation_degrees`` (undone when ``upright``)."""
+        turns = quarter_turns(rotation_degrees) if self.upright else 0
+        return self.transfer(turns) if self.transfer is not None else build_transfer(self.device, turns)
 
 
 @dataclass
@@ -81,65 +90,27 @@ class VideoReport:
         return self.frames / self.seconds if self.seconds > 0 else 0.0
 
 
-class _Failure:
-    """An exception raised in a worker thread, carried to the calling thread."""
-
-    def __init__(self, exc: BaseException) -> None:
-        self.exc = exc
-
-
-def _put(box: queue.Queue, item: Any, stop: threading.Event) -> bool:
-    """Put unless ``stop`` is set; False when stopped."""
-    while not stop.is_set():
-        try:
-            box.put(item, timeout=_POLL_S)
-            return True
-        except queue.Full:
-            continue
-    return False
-
-
-def _drain(box: queue.Queue, stop: threading.Event) -> Iterator[Any]:
-    """Yield items until the end marker; re-raise a carried failure; stop quietly when asked."""
-    while not stop.is_set():
-        try:
-            item = box.get(timeout=_POLL_S)
-        except queue.Empty:
-            continue
-        if item is _END:
-            return
-        if isinstance(item, _Failure):
-            raise item.exc
-        yield item
-
-
-def _decode_loop(reader: VideoReader, inbox: queue.Queue, stop: threading.Event) -> None:
-    try:
-        for frame in reader.frames():
-            if not _put(inbox, frame, stop):
-                return
-        _put(inbox, _END, stop)
-    except BaseException as exc:  # noqa: BLE001 - carried to the calling thread
-        _put(inbox, _Failure(exc), stop)
-
-
 class _Infer:
     """The middle thread: group frames by stride, predict a batch of group heads, render every frame.
 
     Without ``follow`` every frame of a group is rendered with its head's result; with it, each frame's
     result is what ``follow`` returns. ``render=None`` renders nothing (a scan: frames are only counted).
+    With ``recall`` there is no ``predict``: every frame is rendered with ``recall(frame_index)``.
     """
 
-    def __init__(self, predict: Predict, render: Render | None, options: PipelineOptions, transfer: FrameTransfer,
-                 follow: Follow | None = None):
+    def __init__(self, predict: Predict | None, render: Render | None, options: PipelineOptions,
+                 transfer: FrameTransfer, follow: Follow | None = None, recall: Recall | None = None):
         self.predict, self.render, self.options, self.transfer = predict, render, options, transfer
-        self.follow = follow
+        self.follow, self.recall = follow, recall
         self.model_frames = 0
 
     def run(self, inbox: queue.Queue, outbox: queue.Queue, stop: threading.Event) -> None:
         try:
+            if self.recall is not None:
+                self._replay(inbox, outbox, stop)
+                return
             groups: list[list[DecodedFrame]] = []
-            for count, frame in enumerate(_drain(inbox, stop)):
+            for count, frame in enumerate(drain(inbox, stop)):
                 if count % self.options.stride:
                     groups[-1].append(frame)
                     continue
@@ -149,9 +120,19 @@ class _Infer:
                 groups.append([frame])
             if not stop.is_set():
                 self._flush(groups, outbox, stop)
-                _put(outbox, _END, stop)
+                put(outbox, END, stop)
         except BaseException as exc:  # noqa: BLE001 - carried to the calling thread
-            _put(outbox, _Failure(exc), stop)
+            put(outbox, Failure(exc), stop)
+
+    def _replay(self, inbox: queue.Queue, outbox: queue.Queue, stop: threading.Event) -> None:
+        for frame in drain(inbox, stop):
+            if self.render is not None:
+                image = self.transfer.to_work(frame.rgb)
+                frame.rgb = self.transfer.to_host(self.render(image, self.recall(frame.index)))
+            if not put(outbox, frame, stop):
+                return
+        if not stop.is_set():
+            put(outbox, END, stop)
 
     def _flush(self, groups: list[list[DecodedFrame]], outbox: queue.Queue, stop: threading.Event) -> None:
         if not groups:
@@ -170,7 +151,7 @@ class _Infer:
                 if self.render is not None:
                     image = head if position == 0 else self.transfer.to_work(frame.rgb)
                     frame.rgb = self.transfer.to_host(self.render(image, frame_result))
-                if not _put(outbox, frame, stop):
+                if not put(outbox, frame, stop):
                     return
 
 
@@ -186,6 +167,12 @@ def _check_output(source: Path, target: Path, encoder: EncoderSettings, force: b
     return container
 
 
+def check_video_target(source: Path, target: Path, encoder: EncoderSettings, force: bool) -> None:
+    """Everything :func:`process_video` would refuse about ``target`` (see :func:`check_video_job`), without
+    opening ``source``: InputError."""
+    _check_output(Path(source), Path(target), encoder, force)
+
+
 def check_video_job(source: Path, target: Path, codec: str, force: bool, *, alpha: bool = False) -> None:
     """Everything :func:`process_video` would refuse, checked before a model is loaded: InputError.
     alpha: the output will keep an alpha channel (``target`` must be .webm or .mov)."""
@@ -193,17 +180,18 @@ def check_video_job(source: Path, target: Path, codec: str, force: bool, *, alph
     VideoReader(Path(source)).close()
 
 
-def process_video(source: Path, target: Path, predict: Predict, render: Render, *,
+def process_video(source: Path, target: Path, predict: Predict | None, render: Render, *,
                   encoder: EncoderSettings | None = None, options: PipelineOptions | None = None,
                   progress: Progress | None = None, force: bool = False,
-                  follow: Follow | None = None) -> VideoReport:
+                  follow: Follow | None = None, recall: Recall | None = None) -> VideoReport:
     """Read ``source``, ``render`` every frame with ``predict``'s result, write H.264 (or a format with
     alpha, see :attr:`EncoderSettings.alpha`) to ``target``.
 
     predict: batch of frames (uint8 [H, W, 3] RGB, NumPy or torch on ``options.device``) -> one result
     per frame. render: (frame, result) -> frame of the same size, type and colour order; RGBA
     [H, W, 4] when ``encoder.alpha`` (a frame with the wrong channel count is a ValueError). follow: see
-    :data:`Follow` (None: frames between keyframes reuse the keyframe's result).
+    :data:`Follow` (None: frames between keyframes reuse the keyframe's result). recall: instead of
+    ``predict`` and ``follow``, each frame's stored result (:data:`Recall`; a second pass that only renders).
     Raises InputError (unreadable input, no video stream, existing target without ``force``, bad
     suffix or encoder) before any work; anything raised later leaves nothing at ``target``.
     """
@@ -213,12 +201,12 @@ def process_video(source: Path, target: Path, predict: Predict, render: Render, 
     started = time.perf_counter()
     with VideoReader(source) as reader:
         info = reader.info
-        transfer = build_transfer(options.device, quarter_turns(info.rotation) if options.upright else 0)
-        infer = _Infer(predict, render, options, transfer, follow)
+        transfer = options.make_transfer(info.rotation)
+        infer = _Infer(predict, render, options, transfer, follow, recall)
         with atomic_path(target) as tmp:
             writer = VideoWriter(tmp, info, encoder, container)
             try:
-                _run_threads(reader, infer, lambda f: writer.write(f.rgb, f.pts, f.duration), options, progress)
+                run_threads(reader, infer, lambda f: writer.write(f.rgb, f.pts, f.duration), options, progress)
                 writer.finish()
             except BaseException:
                 writer.abandon()
@@ -235,44 +223,21 @@ def process_video(source: Path, target: Path, predict: Predict, render: Render, 
     return report
 
 
-def scan_video(source: Path, predict: Predict, follow: Follow, *, options: PipelineOptions | None = None,
+def scan_video(reader: VideoReader, predict: Predict, follow: Follow, *, options: PipelineOptions | None = None,
                progress: Progress | None = None) -> tuple[int, int]:
-    """A first pass without rendering or encoding: ``predict`` on the keyframes, ``follow`` on every
-    frame (as in :func:`process_video`). Returns ``(frames, model_frames)``."""
+    """A first pass without rendering or encoding over an open ``reader`` (its frames not yet read):
+    ``predict`` on the keyframes, ``follow`` on every frame (as in :func:`process_video`). Returns
+    ``(frames, model_frames)``."""
     options = options or PipelineOptions()
-    with VideoReader(Path(source)) as reader:
-        transfer = build_transfer(options.device, quarter_turns(reader.info.rotation) if options.upright else 0)
-        infer = _Infer(predict, None, options, transfer, follow)
-        frames = [0]
+    transfer = options.make_transfer(reader.info.rotation)
+    infer = _Infer(predict, None, options, transfer, follow)
+    frames = [0]
 
-        def count(_frame: DecodedFrame) -> None:
-            frames[0] += 1
+    def count(_frame: DecodedFrame) -> None:
+        frames[0] += 1
 
-        _run_threads(reader, infer, count, options, progress)
+    run_threads(reader, infer, count, options, progress)
     return frames[0], infer.model_frames
-
-
-def _run_threads(reader: VideoReader, infer: _Infer, sink: Callable[[DecodedFrame], None],
-                 options: PipelineOptions, progress: Progress | None) -> None:
-    depth = max(4, options.queue_batches * options.batch_size)
-    inbox: queue.Queue = queue.Queue(maxsize=depth * options.stride)
-    outbox: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    threads = [threading.Thread(target=_decode_loop, args=(reader, inbox, stop), daemon=True),
-               threading.Thread(target=infer.run, args=(inbox, outbox, stop), daemon=True)]
-    expected = reader.info.expected_frames
-    try:  # started inside the try: an interrupt right after a start must still stop and join them
-        for thread in threads:
-            thread.start()
-        for done, frame in enumerate(_drain(outbox, stop), start=1):
-            sink(frame)
-            if progress is not None:
-                progress(done, expected if expected and expected >= done else None)
-    finally:
-        stop.set()
-        for thread in threads:
-            if thread.ident is not None:  # started (the reader must not be closed under a running one)
-                thread.join(timeout=60)
 
 
 def _stream_notes(reader: VideoReader, report: VideoReport) -> list[str]:

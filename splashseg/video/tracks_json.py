@@ -49,7 +49,7 @@ def check_tracks_target(path: Path, inputs: list[Path], force: bool, outputs: li
             raise InputError(f"{path}: --tracks is also the output video {target}; choose another file")
     if path.is_dir():
         raise InputError(f"{path}: --tracks is a folder; give a file name like tracks.json")
-    refuse_overwrite([path], force)
+    refuse_overwrite([path], force, "--tracks")
 
 
 def write_tracks_json(path: Path, log: TrackLog, *, video: str, frames: int, fps: float | None,
@@ -57,7 +57,7 @@ def write_tracks_json(path: Path, log: TrackLog, *, video: str, frames: int, fps
     """Write ``log``'s confirmed tracks to ``path`` (temporary file + rename). InputError if it exists
     and ``force`` is not set."""
     path = Path(path)
-    refuse_overwrite([path], force)
+    refuse_overwrite([path], force, "--tracks")
     write_text_atomic(path, _layout(tracks_document(log, video=video, frames=frames, fps=fps)))
     return path
 

@@ -13,6 +13,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ..device import device_kind
+
 
 def quarter_turns(rotation_degrees: int) -> int:
     """Counter-clockwise quarter turns that make a stored frame upright (0-3); odd angles round."""
@@ -71,5 +73,5 @@ class DeviceTransfer:
 
 def build_transfer(device: Any = None, turns: int = 0) -> FrameTransfer:
     """None or a CPU device: :class:`HostTransfer`; ``"cuda"``/``"cuda:N"``/a torch.device: :class:`DeviceTransfer`."""
-    kind = "cpu" if device is None else getattr(device, "type", str(device).split(":")[0])
+    kind = device_kind(device)
     return HostTransfer(turns) if kind == "cpu" else DeviceTransfer(device, turns)

@@ -4,7 +4,6 @@ so an interrupted import leaves the previous dataset (or nothing) behind."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import uuid
 from collections.abc import Iterable
@@ -12,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import InputError, RunFailure
-from ...fsutil import check_output_dir, disk_full_reason, ensure_dir, refuse_overwrite
+from ...fsutil import check_output_dir, disk_full_reason, ensure_dir, make_output_dir, place_tree, refuse_overwrite
 from ..coco import annotation_path, images_dir, write_coco
 from .images import CheckedImage
 
@@ -57,6 +56,7 @@ def write_dataset(
     """Write ``annotations/{split}.json``, ``images/`` and ``import-report.json`` into ``dataset``
     (never when it is, holds or lies inside one of ``inputs``)."""
     check_output(dataset, force, inputs)
+    make_output_dir(dataset, "dataset", force=force)  # locked; with force, only splashseg's files in it
     staging = ensure_dir(Path(dataset) / f".import-{uuid.uuid4().hex[:8]}")
     try:
         _copy_images(images, images_dir(staging))
@@ -64,8 +64,6 @@ def write_dataset(
             write_coco(annotation_path(staging, split), coco)
         (staging / REPORT_NAME).write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
         for staged, target in zip(dataset_outputs(staging), dataset_outputs(dataset), strict=True):
-            if target.is_dir():
-                shutil.rmtree(target)
-            os.replace(staged, target)
+            place_tree(staged, target)  # never onto what appeared meanwhile, unless --force
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -162,10 +162,14 @@ def test_detect_and_splash_report_the_runtime_and_model_seconds(image_dir: Path,
 
 
 @pytest.mark.slow
-def test_video_json_reports_the_runtime(tmp_path: Path) -> None:
-    source = write_video(tmp_path / "clip.mp4", frames=4, audio=None)
+def test_video_json_reports_the_runtime_and_seconds_per_stage(tmp_path: Path) -> None:
+    source = write_video(tmp_path / "clip.mp4", frames=6, audio=None)
     result = CliRunner().invoke(main, ["video", str(source), *SMALL_CPU, "--runtime", "openvino", "--json", "-q",
-                                       "--out", str(tmp_path / "out.mp4")])
+                                       "--stride", "2", "--out", str(tmp_path / "out.mp4")])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["runtime"] in ("openvino-bf16", "openvino-fp32") and summary["model_seconds"] > 0
+    stages = summary["stage_seconds"]
+    assert set(stages) == {"model", "track", "recall", "render", "encode"}, stages
+    assert all(stages[stage] > 0 for stage in ("model", "track", "encode")), stages  # recall, render: ms or less
+    assert stages["model"] >= summary["model_seconds"]  # the predictor's time is inside the model stage

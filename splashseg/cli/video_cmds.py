@@ -84,7 +84,7 @@ def report_video(report: VideoReport, report_to: Any) -> None:
         "model_frames": report.model_frames, "seconds": round(report.seconds, 3), "fps": round(report.fps, 3),
         "width": report.width, "height": report.height, "rotation": report.rotation,
         "audio_streams": report.audio_streams, "tracks": report.tracks, "kept_tracks": report.kept_tracks,
-        "notes": report.notes, "warnings": report.warnings, **report.speed,
+        "notes": report.notes, "warnings": report.warnings, **report.speed, "stage_seconds": report.stage_seconds,
     })
 
 

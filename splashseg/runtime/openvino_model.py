@@ -60,9 +60,9 @@ def _convert(model: nn.Module, parts: list[DensePart], folder: Path) -> None:
     examples = _examples(model)
     (folder / MAP_NAMES).write_text(json.dumps(list(examples.maps)))
     for part in parts:
-        module, inputs = part.export(model, examples)
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")  # torch.jit.trace's deprecation and tracer warnings
+            module, inputs = part.export(model, examples)
             converted = ov.convert_model(module, example_input=inputs, input=part.input_shapes(inputs))
         ov.save_model(converted, folder / f"{part.name}.xml", compress_to_fp16=False)
     write_manifest(folder)

@@ -30,5 +30,5 @@ class StageClock:
         return run  # type: ignore[return-value]
 
     def report(self) -> dict[str, float]:
-        """``{stage: seconds}`` rounded to milliseconds, in the order the stages first ran."""
-        return {stage: round(seconds, 3) for stage, seconds in self.seconds.items()}
+        """``{stage: seconds}`` rounded to 0.1 ms, in the order the stages first ran."""
+        return {stage: round(seconds, 4) for stage, seconds in self.seconds.items()}

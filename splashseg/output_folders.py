@@ -54,6 +54,7 @@ OUTPUT_KINDS = {
     "inspect": OutputKind("inspect", ("*-[0-9][0-9][0-9][0-9][0-9]-*.jpg",)),  # every picture is named so
     "detect": OutputKind("detect", ("detections.json",), stamped=True),
     "splash": OutputKind("splash", (), stamped=True),
+    "video": OutputKind("video", (), stamped=True),  # a many-video run's --out and --tracks folders
     "demo": OutputKind("demo", ("index.md", "dataset/import-report.json", "run/config.json"), stamped=True),
 }
 

@@ -295,7 +295,7 @@ def test_tracks_file_never_overwrites_an_input_or_the_output(clip, tmp_path):
             "--tracks would overwrite the input")
     refused(run("--tracks", str(out), "--force"), "--tracks is also the output video")
     refused(run("--tracks", str(tracks)), "t.json: already exists; use --force")
-    refused(run("--tracks", str(tmp_path)), "--tracks", "directory")
+    refused(run("--tracks", str(tmp_path)), "--tracks is a folder")  # a folder is for several videos
     assert clip.read_bytes() == clip_bytes and background.read_bytes() == background_bytes
     assert tracks.read_text() == "mine" and not out.exists()
 

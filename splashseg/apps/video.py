@@ -35,6 +35,7 @@ from ..render import SplashStyle
 from ..render.effects import CUTOUT
 from ..video.keep import KeepPolicy, check_keep, parse_keep
 from ..video.pipeline import PipelineOptions, VideoReport, check_video_target, process_video, scan_video
+from ..video.quality_meter import QualityMeter
 from ..video.reader import VideoReader
 from ..video.renderers import Render, overlay_renderer, splash_renderer
 from ..video.smoothing import MaskSmoother
@@ -125,10 +126,13 @@ def run_video(job: VideoJob, predictor: Predictor, style: SplashStyle, reporter:
     # a splash with a CUDA model keeps its frames on that GPU (uploaded once, composited there, copied back)
     backend = build_backend(predictor, refine=config.refine, frames_on_model=config.render == "splash")
     clock = StageClock()  # seconds per stage for --json: model, track (flow + tracker), recall, render, encode
+    mark = predictor.speed_mark()  # the predictor may have done other videos of the run
     options = PipelineOptions(batch_size=predictor.batch_size, stride=config.stride, transfer=backend.transfer,
                               clock=clock)
     store = TrackStore(job.plan.frame_size)
-    tracker = FrameTracker(config.tracking, job.plan.policy, store)
+    quality = QualityMeter(config.smooth_weight if config.smooth else None,
+                           own_flow=config.tracking.propagate != "flow")
+    tracker = FrameTracker(config.tracking, job.plan.policy, store, quality)
     with _progress(reporter, f"track {config.source.name}") as progress:
         frames, model_frames = scan_video(job.reader, clock.timed("model", backend.predict),
                                           clock.timed("track", tracker), options=options, progress=progress)
@@ -144,7 +148,8 @@ def run_video(job: VideoJob, predictor: Predictor, style: SplashStyle, reporter:
                                progress=progress, force=config.force, recall=recall)
     report.model_frames, report.seconds = model_frames, time.perf_counter() - started
     report.tracks, report.kept_tracks = tracker.log.ids(), sorted(chosen)
-    report.speed, report.stage_seconds = predictor.speed(), clock.report()
+    report.speed, report.stage_seconds = predictor.speed(since=mark), clock.report()
+    report.quality = quality.result(tracker.log, chosen, frames, job.plan.fps)
     if not chosen:
         report.warnings.append(f"{config.source}: no objects found; {_nothing_kept(config)}")
     return report

@@ -26,6 +26,7 @@ from ..render import draw_detections, instance_colors
 from ..video.flow import FlowPropagator
 from ..video.instances import host_instances
 from ..video.keep import KeepPolicy, keep_mask, select_tracks
+from ..video.quality_meter import QualityMeter
 from ..video.track_log import TrackLog
 from ..video.track_store import TrackStore
 from ..video.tracking import DEFAULT_HOLD, DEFAULT_MIN_HITS, Tracker, TrackState
@@ -49,12 +50,15 @@ class TrackingOptions:
 
 class FrameTracker:
     """Pass 1's ``follow`` hook: flow, then tracker, on every frame in order; each frame's tracks go to
-    ``store``. Returns the live :class:`TrackState` list of the frame."""
+    ``store`` (and, with ``quality``, to the temporal-quality figures, with the flow). Returns the live
+    :class:`TrackState` list of the frame."""
 
-    def __init__(self, options: TrackingOptions, policy: KeepPolicy, store: TrackStore) -> None:
+    def __init__(self, options: TrackingOptions, policy: KeepPolicy, store: TrackStore,
+                 quality: QualityMeter | None = None) -> None:
         self.flow = FlowPropagator() if options.propagate == "flow" else None
-        self.tracker = Tracker(hold=options.hold, min_hits=options.min_hits, log=TrackLog(probe=policy.point))
-        self.store = store
+        self.tracker = Tracker(hold=options.hold, min_hits=options.min_hits, log=TrackLog(probe=policy.point),
+                               propagation=quality.propagation if quality is not None else None)
+        self.store, self.quality = store, quality
 
     @property
     def log(self) -> TrackLog:
@@ -65,6 +69,8 @@ class FrameTracker:
         found = host_instances(keyframe_result) if keyframe_result is not None else None
         states = self.tracker.update(index, found, flow)
         self.store.put(index, states)
+        if self.quality is not None:
+            self.quality.see(upright_rgb, flow, states)
         return states
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
@@ -84,8 +83,9 @@ def detect(json_mode: bool, quiet: bool, **params: Any) -> None:
 
 @click.command()
 @click.argument("inputs", nargs=-1, required=False, metavar="INPUT...")
-@click.option("--video", "video_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Splash this video instead (same as `splashseg video FILE --render splash`).")
+@click.option("--video", "videos", multiple=True, metavar="VIDEO",
+              help="Splash this video instead (same as `splashseg video VIDEO --render splash`); a file, "
+                   "folder or glob, and may be given several times (then --out is a folder).")
 @model_options()
 @runtime_option
 @prediction_options
@@ -95,7 +95,7 @@ def detect(json_mode: bool, quiet: bool, **params: Any) -> None:
 @output_options(f"Folder for the splashed pictures [default: {SplashConfig.out}]; with --video a folder or a "
                 ".mp4/.mkv/.mov file [default: FILE-splash.mp4 beside FILE; FILE-splash.webm for --effect cutout].",
                 out_default=None)
-def splash(inputs: tuple[str, ...], video_file: Path | None, json_mode: bool, quiet: bool, **params: Any) -> None:
+def splash(inputs: tuple[str, ...], videos: tuple[str, ...], json_mode: bool, quiet: bool, **params: Any) -> None:
     """Keep the detected objects in colour and turn everything else gray.
 
     Every pixel outside the union of the kept instances gets the effect: gray (BT.601 luma), blur, a
@@ -110,10 +110,10 @@ def splash(inputs: tuple[str, ...], video_file: Path | None, json_mode: bool, qu
         splashseg splash photo.jpg --effect cutout --refine --out cutouts/
         splashseg splash --video clip.mp4 --effect blur --out clip-splash.mp4
     """
-    if video_file is not None:
+    if videos:
         if inputs:
             raise click.UsageError("give either pictures or --video FILE, not both")
-        run_video_command(video_file, render="splash", json_mode=json_mode, quiet=quiet, **params)
+        run_video_command(videos, render="splash", json_mode=json_mode, quiet=quiet, **params)
         return
     if not inputs:
         raise click.UsageError("missing INPUT... (pictures, folders or globs) or --video FILE")

@@ -8,11 +8,10 @@ from typing import Any, TypeVar
 
 import click
 
-from ..apps.video import RENDERS, VideoConfig, run_video_job
+from ..apps.video import RENDERS, VideoConfig
+from ..apps.video_report import summary_line
+from ..apps.video_scale import run_video_batch
 from ..apps.video_tracking import PROPAGATIONS, TrackingOptions
-from ..distributed import refuse_under_torchrun
-from ..predict import speed_line
-from ..video.pipeline import VideoReport
 from ..video.writer import ENCODERS, X264_PRESETS, EncoderSettings
 from .options import (
     model_options,
@@ -49,9 +48,9 @@ def video_encoding_options(func: F) -> F:
                      metavar="N", help="Model frames that must find an object before it gets colour; in a clip with "
                                            "fewer model frames, all of them (an object first seen late in a "
                                            "longer clip still needs N)."),
-        click.option("--tracks", "tracks", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                     help="Also write every track (id, class, frames, boxes, scores) as JSON to this file "
-                          "(replaced only with --force)."),
+        click.option("--tracks", "tracks", type=click.Path(path_type=Path), default=None,
+                     help="Also write every track (id, class, frames, boxes, scores) as JSON to this file; "
+                          "with several videos a folder with one JSON per video (replaced only with --force)."),
         click.option("--smooth", is_flag=True,
                      help="Temporal smoothing of the keep-mask (an exponential moving average over frames) "
                           "against flicker."),
@@ -66,41 +65,29 @@ def video_encoding_options(func: F) -> F:
     return func
 
 
-def report_video(report: VideoReport, report_to: Any) -> None:
-    """Warnings, notes, the one-line result and the ``--json`` summary of a rendered video."""
-    for warning in report.warnings:
-        report_to.warn(warning)
-    for note in report.notes:
-        report_to.info(note)
-    kept = ", ".join(map(str, report.kept_tracks)) or "none"
-    report_to.info(f"wrote {report.target} ({report.frames} frames, model on {report.model_frames}, "
-                   f"{report.fps:.1f} fps, {len(report.tracks)} track(s), kept in colour: {kept}, "
-                   f"{report.audio_streams} audio stream(s))")
-    if report.speed:
-        report_to.info(speed_line(report.speed))
-    report_to.emit_json({
-        "input": str(report.source), "output": str(report.target), "frames": report.frames,
-        "header_frames": report.header_frames, "lost_frames": report.lost_frames,
-        "model_frames": report.model_frames, "seconds": round(report.seconds, 3), "fps": round(report.fps, 3),
-        "width": report.width, "height": report.height, "rotation": report.rotation,
-        "audio_streams": report.audio_streams, "tracks": report.tracks, "kept_tracks": report.kept_tracks,
-        "notes": report.notes, "warnings": report.warnings, **report.speed, "stage_seconds": report.stage_seconds,
-    })
+def show_videos(summary: dict[str, Any], reports: list[Any], report_to: Any) -> None:
+    """Each video's warnings, notes and summary lines, then the run's ``--json``."""
+    for report in reports:
+        for warning in report.warnings:
+            report_to.warn(warning)
+        for note in report.notes:
+            report_to.info(note)
+        report_to.info(summary_line(report))
+    report_to.emit_json(summary)
 
 
-def run_video_command(file: Path, *, json_mode: bool = False, quiet: bool = False, **params: Any) -> VideoReport:
-    """``video`` and ``splash --video``: click's parameters -> config -> job -> report."""
-    name = click.get_current_context().info_name  # video, or splash (--video)
-    refuse_under_torchrun(f"{name}: videos are not shared between torchrun's processes yet (each would render "
-                          f"the whole clip); run splashseg {name} as one process")
+def run_video_command(inputs: tuple[str, ...], *, json_mode: bool = False, quiet: bool = False,
+                      **params: Any) -> None:
+    """``video`` and ``splash --video``: click's parameters -> a config per video -> the job on every
+    torchrun rank (or this one process) -> the report."""
     report_to = reporter(json_mode, quiet)
-    report = run_video_job(VideoConfig.from_options(file=file, **params), report_to)
-    report_video(report, report_to)
-    return report
+    template = VideoConfig.from_options(file=Path(inputs[0]), **params)
+    run_video_batch(list(inputs), template, params.get("out"), report_to,
+                    lambda summary, reports: show_videos(summary, reports, report_to))
 
 
 @click.command("video")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("--render", type=click.Choice(RENDERS), default=VideoConfig.render, show_default=True,
               help="Colour splash, or detect's overlay (masks, boxes, names and track ids).")
 @video_encoding_options
@@ -110,8 +97,9 @@ def run_video_command(file: Path, *, json_mode: bool = False, quiet: bool = Fals
 @runtime_option
 @prediction_options
 @output_options("Output video (.mp4, .mkv or .mov; with --effect cutout .webm or .mov) or a folder for "
-                "FILE-RENDER.mp4 [default: FILE-RENDER.mp4 beside FILE; FILE-splash.webm for --effect cutout].")
-def video(file: Path, **options: Any) -> None:
+                "FILE-RENDER.mp4 [default: FILE-RENDER.mp4 beside FILE; FILE-splash.webm for --effect cutout]; "
+                "with several videos a folder, each output under its input's relative name.")
+def video(inputs: tuple[str, ...], **options: Any) -> None:
     """Colour splash (or detection overlay) on every frame of a video, objects tracked over time.
 
     Decodes anything FFmpeg reads, runs the model in batches (on every --stride-th frame), links the
@@ -123,13 +111,19 @@ def video(file: Path, **options: Any) -> None:
     instead: VP9 with alpha in .webm (browsers) or ProRes 4444 in .mov (editors), chosen by --out's
     suffix. --refine sharpens the masks' edges on the model's frames.
 
+    INPUT: video files, folders (searched recursively) or glob patterns; the model is loaded once, a
+    damaged video is skipped and named at the end (exit 2). Under torchrun the videos are shared between
+    the processes by frame count. Each video's line (and --json) says how stable the result is over
+    time: propagation IoU, flicker, track births and deaths per minute (README: how to read them).
+
     \b
     Examples:
         splashseg video clip.mp4 --classes person --keep largest --out one-person.mp4
+        torchrun --nproc-per-node 2 -m splashseg video footage/ "day1/*.mp4" --stride 3 --out splashed/
         splashseg video clip.mp4 --effect cutout --refine --out clip-cutout.webm
         splashseg video clip.mp4 --stride 5 --render overlay --tracks tracks.json --out tracked.mp4
     """
-    run_video_command(file, **options)
+    run_video_command(inputs, **options)
 
 
 COMMANDS = [video]

@@ -147,12 +147,17 @@ class Predictor:
         self.images_seen += len(inputs)
         return [self._to_detections(out, img.shape[-2:]) for out, img in zip(outputs, inputs, strict=True)]
 
-    def speed(self) -> dict[str, float | int | str]:
+    def speed(self, since: tuple[float, int] = (0.0, 0)) -> dict[str, float | int | str]:
         """``{"runtime": "openvino-bf16", "model_seconds": total, "model_seconds_per_image": mean}`` for
-        ``--json``: seconds inside the model (loading and conversion excluded)."""
-        per_image = self.model_seconds / self.images_seen if self.images_seen else 0.0
-        return {"runtime": self.runtime_label, "model_seconds": round(self.model_seconds, 4),
-                "model_seconds_per_image": round(per_image, 4)}
+        ``--json``: seconds inside the model (loading and conversion excluded); ``since``: a
+        :meth:`speed_mark` taken earlier, to count only what ran after it (one video of several)."""
+        seconds, images = self.model_seconds - since[0], self.images_seen - since[1]
+        return {"runtime": self.runtime_label, "model_seconds": round(seconds, 4),
+                "model_seconds_per_image": round(seconds / images, 4) if images else 0.0}
+
+    def speed_mark(self) -> tuple[float, int]:
+        """Model seconds and images so far, for :meth:`speed`'s ``since``."""
+        return self.model_seconds, self.images_seen
 
     def _to_detections(self, out: dict[str, torch.Tensor], size: torch.Size) -> DeviceDetections:
         scores = out["scores"].float()

@@ -87,6 +87,7 @@ class VideoReport:
     kept_tracks: list[int] = field(default_factory=list)
     speed: dict = field(default_factory=dict)  # runtime and model seconds (Predictor.speed), for --json
     stage_seconds: dict = field(default_factory=dict)  # seconds per stage (StageClock.report), for --json
+    quality: Any = None  # the temporal-quality figures (splashseg.video.quality.VideoQuality), when measured
 
     @property
     def fps(self) -> float:

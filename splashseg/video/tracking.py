@@ -30,6 +30,7 @@ from ..errors import InputError
 from .instances import Instances, host_instances
 from .matching import Crop, binary_crop, duplicates, match, overlap
 from .motion import Sighting
+from .quality import PropagationScore
 from .track_log import TrackLog
 
 DEFAULT_IOU = 0.3
@@ -90,13 +91,16 @@ class Tracker:
     twice and is dropped; cover_threshold: a track and a detection the IoU leaves unmatched still match
     when this share of the detection's mask lies inside the track's (an object partly hidden);
     final_ids: ``{key: id}`` from a first pass over the same frames (:meth:`TrackLog.final_ids`), so
-    tracks carry their final ids from their first frame; log: where entries go (new when None).
+    tracks carry their final ids from their first frame; log: where entries go (new when None);
+    propagation: where each keyframe's carried-versus-fresh mask IoUs go (tracks the model found on the
+    previous keyframe and finds again; see :class:`~splashseg.video.quality.PropagationScore`), or None.
     """
 
     def __init__(self, *, iou_threshold: float = DEFAULT_IOU, hold: int = DEFAULT_HOLD,
                  min_hits: int = DEFAULT_MIN_HITS, duplicate_iou: float = DEFAULT_DUPLICATE_IOU,
                  cover_threshold: float = DEFAULT_COVER,
-                 final_ids: dict[int, int] | None = None, log: TrackLog | None = None) -> None:
+                 final_ids: dict[int, int] | None = None, log: TrackLog | None = None,
+                 propagation: PropagationScore | None = None) -> None:
         _check("iou_threshold", iou_threshold, 0.01, 1.0, whole=False)
         _check("duplicate_iou", duplicate_iou, 0.01, 1.0, whole=False)
         _check("cover_threshold", cover_threshold, 0.01, 1.0, whole=False)
@@ -107,6 +111,7 @@ class Tracker:
         self.hold, self.min_hits = int(hold), int(min_hits)
         self.final_ids = dict(final_ids or {})
         self.log = log if log is not None else TrackLog()
+        self.propagation = propagation
         self.tracks: list[TrackState] = []
         self._keys = 0
         self._next_id = max(self.final_ids.values(), default=0) + 1
@@ -168,6 +173,7 @@ class Tracker:
         found, crops = self._without_duplicates(found, crops)
         pairs = self._pairs(found, crops)
         matched = {track for track, _ in pairs}
+        self._score_propagation(found, pairs)
         for track_index, det in pairs:
             self._hit(self.tracks[track_index], found, det, crops[det])
         survivors = [t for i, t in enumerate(self.tracks) if i in matched or self._missed(t)]
@@ -181,6 +187,15 @@ class Tracker:
                 track.confirmed = True
                 if track.id is None:
                     track.id, self._next_id = self._next_id, self._next_id + 1
+
+    def _score_propagation(self, found: Instances, pairs: list[tuple[int, int]]) -> None:
+        """Before the matched tracks take their detections: the masks carried from the previous keyframe
+        (tracks found there, ``misses == 0``) against the model's fresh ones, to :attr:`propagation`."""
+        if self.propagation is None:
+            return
+        again = [(self.tracks[t].mask, found.masks[d]) for t, d in pairs
+                 if self.tracks[t].misses == 0 and self.tracks[t].crop.bits.size]
+        self.propagation.add(self._frame, [c for c, _ in again], [f for _, f in again])
 
     def _pairs(self, found: Instances, crops: list[Crop]) -> list[tuple[int, int]]:
         """(track index, detection index) pairs: tracks that count are matched first, so a new track

@@ -1,0 +1,134 @@
+"""Measuring a video's temporal quality on the way (the figures: :mod:`.quality`).
+
+The flicker of the keep-mask needs the optical flow between consecutive frames, and only pass 1 has it
+(pass 2 replays stored tracks). Which tracks are kept is known only after pass 1, so
+:class:`TrackFlicker` keeps, for every frame pair and every track, that track's share of the warping
+error (:meth:`~.quality.FrameWarp.parts`: the differing mass and the kept area, two numbers); once
+``--keep`` has chosen, the flicker of the chosen tracks' keep-mask is the sum of their shares, frame by
+frame. That is exact while the chosen tracks' masks do not overlap (where they do, the overlap counts
+twice). With ``--smooth`` each track's mask is averaged over time here as the renderer averages the
+keep-mask (:class:`~.smoothing.MaskSmoother`'s rule, per track, with a track that ends fading out), so
+the figure sees what the splash shows. Everything runs at the flow's working size (long side 320):
+the masks are shrunk there, and the flow adds only its backward direction for the visible-pixel check.
+With ``--propagate hold`` pass 1 computes no flow; the meter then computes it for itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import cv2
+import numpy as np
+
+from .flow import DEFAULT_WORK_SIZE, FlowPropagator, work_shape
+from .quality import FrameWarp, PropagationScore, VideoQuality, error_of, track_turnover
+from .track_log import TrackLog
+
+_SNAP = 1.0 / 255.0  # as MaskSmoother: values this close to 0 or 1 snap to it
+
+
+def small_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """float32 [h, w]: a host mask (bool or float [H, W] in [0, 1]) shrunk to ``shape`` by area averaging.
+    Only the part around its non-zero pixels is shrunk (a small object on a large frame costs little),
+    on the small picture's pixel grid: the same values as shrinking the whole mask when the scale is a
+    whole number (1280x720 or 1920x1080 to 320x180), within a pixel's weight at the part's border else."""
+    mask = np.asarray(mask, dtype=np.float32)
+    if mask.shape == shape:
+        return mask
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if not len(rows):
+        return np.zeros(shape, np.float32)
+    box = (cols[0], rows[0], cols[-1] + 1, rows[-1] + 1)
+    (height, width), (small_h, small_w) = mask.shape, shape
+    scale_x, scale_y = width / small_w, height / small_h
+    left, top = max(0, int(box[0] / scale_x) - 1), max(0, int(box[1] / scale_y) - 1)
+    right, bottom = min(small_w, int(np.ceil(box[2] / scale_x)) + 1), min(small_h, int(np.ceil(box[3] / scale_y)) + 1)
+    small = np.zeros(shape, np.float32)
+    if right > left and bottom > top:
+        crop = mask[round(top * scale_y):round(bottom * scale_y), round(left * scale_x):round(right * scale_x)]
+        small[top:bottom, left:right] = cv2.resize(crop, (right - left, bottom - top), interpolation=cv2.INTER_AREA)
+    return small
+
+
+class TrackFlicker:
+    """Pass 1's flicker bookkeeping. Call :meth:`see` once per frame, in order, after the tracker.
+
+    smooth_weight: the renderer's ``--smooth`` weight (None: no smoothing). own_flow: compute the flow
+    here (pass 1 has none with ``--propagate hold``).
+    """
+
+    def __init__(self, smooth_weight: float | None = None, own_flow: bool = False) -> None:
+        self.smooth_weight = smooth_weight
+        self._propagator = FlowPropagator() if own_flow else None
+        self._previous: dict[int, np.ndarray] | None = None  # track key -> small (smoothed) mask
+        self.frames: list[dict[int, tuple[float, float]]] = []  # per frame pair: key -> (difference, area)
+
+    def see(self, upright_rgb: np.ndarray, flow: Any, states: Iterable[Any]) -> None:
+        """upright_rgb: the frame (uint8 [H, W, 3] RGB); flow: pass 1's FrameFlow to it (or None);
+        states: the frame's live tracks (``key``, ``mask`` float32 [H, W])."""
+        if self._propagator is not None:
+            flow = self._propagator.advance(upright_rgb)
+        shape = work_shape(int(upright_rgb.shape[0]), int(upright_rgb.shape[1]), DEFAULT_WORK_SIZE)
+        current = {s.key: small_mask(s.mask, shape) for s in states}
+        previous = self._previous
+        if self.smooth_weight is not None:
+            current = self._smoothed(previous, current)
+        self._previous = current
+        if flow is None or previous is None or not (previous or current):
+            return
+        forward, backward = flow.forward(), flow.backward()
+        if forward.shape[:2] != shape or any(m.shape != shape for m in previous.values()):
+            return
+        warp = FrameWarp(forward, backward)
+        self.frames.append({key: warp.parts(previous.get(key), current.get(key))
+                            for key in previous.keys() | current.keys()})
+
+    def _smoothed(self, previous: dict[int, np.ndarray] | None,
+                  current: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+        """Each track's exponential average (the first frame as it is; a track that ended fades out)."""
+        if previous is None:
+            return current
+        weight, out = float(self.smooth_weight), {}
+        for key in previous.keys() | current.keys():
+            mask = current.get(key)
+            before = previous.get(key)
+            value = mask * weight if before is None else before * (1.0 - weight) + (
+                mask * weight if mask is not None else 0.0)
+            value[value < _SNAP] = 0.0
+            value[value > 1.0 - _SNAP] = 1.0
+            if mask is not None or value.any():
+                out[key] = value
+        return out
+
+    def flicker(self, keys: set[int]) -> float | None:
+        """Mean flicker of the keep-mask made of the tracks ``keys``, over the frame pairs where it keeps
+        at least a pixel's worth; None when it never does."""
+        values = []
+        for parts in self.frames:
+            chosen = [parts[key] for key in keys if key in parts]
+            error = error_of((sum(d for d, _ in chosen), sum(a for _, a in chosen)))
+            if error is not None:
+                values.append(error)
+        return float(np.mean(values)) if values else None
+
+
+class QualityMeter:
+    """Pass 1's measurements of one video: ``propagation`` (give it to the tracker) and ``flicker`` (call
+    :meth:`see` after the tracker on every frame); :meth:`result` once ``--keep`` has chosen."""
+
+    def __init__(self, smooth_weight: float | None = None, own_flow: bool = False) -> None:
+        self.propagation = PropagationScore()
+        self.flicker = TrackFlicker(smooth_weight, own_flow)
+
+    def see(self, upright_rgb: np.ndarray, flow: Any, states: Iterable[Any]) -> None:
+        self.flicker.see(upright_rgb, flow, states)
+
+    def result(self, log: TrackLog, kept_ids: set[int], frames: int, fps: float | None) -> VideoQuality:
+        """The figures: propagation IoUs; the flicker of the tracks ``kept_ids`` (public ids, mapped to the
+        tracker's keys through ``log``); the confirmed tracks' births and deaths per minute (``fps``: the
+        video's mean rate)."""
+        keys = {key for key, track_id in log.final_ids().items() if track_id in kept_ids}
+        spans = [(record.first_frame, record.last_frame) for record in log.tracks()]
+        return VideoQuality(self.propagation.summary(), self.flicker.flicker(keys),
+                            track_turnover(spans, frames, fps))

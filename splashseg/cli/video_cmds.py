@@ -19,6 +19,7 @@ from .options import (
     prediction_options,
     refine_option,
     reporter,
+    runtime_option,
     splash_style_options,
 )
 
@@ -93,6 +94,7 @@ def run_video_command(inputs: tuple[str, ...], *, json_mode: bool = False, quiet
 @splash_style_options
 @refine_option
 @model_options()
+@runtime_option
 @prediction_options
 @output_options("Output video (.mp4, .mkv or .mov; with --effect cutout .webm or .mov) or a folder for "
                 "FILE-RENDER.mp4 [default: FILE-RENDER.mp4 beside FILE; FILE-splash.webm for --effect cutout]; "

@@ -26,6 +26,7 @@ from ..fsutil import atomic_path, check_output_files
 from .alpha import check_alpha_encoder
 from .reader import DecodedFrame, VideoReader
 from .renderers import Render
+from .stage_clock import StageClock
 from .threads import END, Failure, drain, put, run_threads
 from .transfer import FrameTransfer, build_transfer, quarter_turns
 from .writer import EncoderSettings, VideoWriter, check_encoder, container_for
@@ -47,7 +48,7 @@ class PipelineOptions:
     CPU; ``"cuda:0"``: torch tensors there); upright: show predict/render the frames turned as a player
     shows them (rotation metadata), turned back before encoding; queue_batches: batches per queue;
     transfer: ``transfer(quarter_turns)`` -> the :class:`~.transfer.FrameTransfer` the job chose (None:
-    :func:`~.transfer.build_transfer` of ``device``)."""
+    :func:`~.transfer.build_transfer` of ``device``); clock: adds the encoder's seconds as ``encode``."""
 
     batch_size: int = 1
     stride: int = 1
@@ -55,6 +56,7 @@ class PipelineOptions:
     upright: bool = True
     queue_batches: int = 2
     transfer: Callable[[int], FrameTransfer] | None = None
+    clock: StageClock | None = None
 
     def make_transfer(self, rotation_degrees: int) -> FrameTransfer:
         """The frame transfer for a video stored with ``rotation_degrees`` (undone when ``upright``)."""
@@ -83,6 +85,8 @@ class VideoReport:
     warnings: list[str] = field(default_factory=list)
     tracks: list[int] = field(default_factory=list)
     kept_tracks: list[int] = field(default_factory=list)
+    speed: dict = field(default_factory=dict)  # runtime and model seconds (Predictor.speed), for --json
+    stage_seconds: dict = field(default_factory=dict)  # seconds per stage (StageClock.report), for --json
     quality: Any = None  # the temporal-quality figures (splashseg.video.quality.VideoQuality), when measured
 
     @property
@@ -206,7 +210,9 @@ def process_video(source: Path, target: Path, predict: Predict | None, render: R
         with atomic_path(target) as tmp:
             writer = VideoWriter(tmp, info, encoder, container)
             try:
-                run_threads(reader, infer, lambda f: writer.write(f.rgb, f.pts, f.duration), options, progress)
+                write = lambda f: writer.write(f.rgb, f.pts, f.duration)  # noqa: E731
+                sink = options.clock.timed("encode", write) if options.clock is not None else write
+                run_threads(reader, infer, sink, options, progress)
                 writer.finish()
             except BaseException:
                 writer.abandon()

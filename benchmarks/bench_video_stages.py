@@ -111,7 +111,7 @@ def run_case(name: str, clip: Path, folder: Path, strides: list[int], replay: Pa
                              tracking=TrackingOptions(propagate="flow"), force=True)
         with open_video_job(config) as job:
             report = run_video(job, predictor, style, quiet)
-        per_frame = {k: round(v / report.frames, 4) for k, v in report.stages.items()}
+        per_frame = {k: round(v / report.frames, 4) for k, v in report.stage_seconds.items()}
         rows.append({"model": name, "stride": stride, "frames": report.frames, "model_frames": report.model_frames,
                      "tracks": len(report.tracks), "fps": round(report.fps, 3), "seconds": round(report.seconds, 2),
                      "stage_seconds_per_frame": per_frame,

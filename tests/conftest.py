@@ -11,7 +11,18 @@ from PIL import Image
 from samples import scene
 
 os.environ.setdefault("OMP_NUM_THREADS", "2")
+# Converting a model for OpenVINO takes 15-40 s on a 2-core machine, and every ``--weights none`` run has new
+# weights: the suite runs torch unless a test names a runtime (tests/test_runtime*.py do, and test auto).
+os.environ.setdefault("SPLASHSEG_RUNTIME", "torch")
 SMALL = ["--model", "maskrcnn_small", "--weights", "none", "--min-size", "64", "--max-size", "96"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def splashseg_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The OpenVINO compile cache of the whole session, in a temporary folder (never ~/.cache)."""
+    folder = tmp_path_factory.mktemp("splashseg-cache")
+    os.environ["SPLASHSEG_CACHE_DIR"] = str(folder)
+    return folder
 
 
 @pytest.fixture

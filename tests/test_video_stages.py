@@ -45,7 +45,7 @@ def test_video_json_has_every_stage(tmp_path):
     result = CliRunner().invoke(main, ["video", str(source), "--stride", "2", "--json", *TINY_MODEL,
                                        "--conf", "0.0", "--out", str(tmp_path / "out.mp4")])
     assert result.exit_code == 0, result.output
-    stages = json.loads(result.stdout)["stages"]
+    stages = json.loads(result.stdout)["stage_seconds"]
     assert list(stages) == list(STAGES)
     assert all(isinstance(v, float) and v >= 0 for v in stages.values())
     assert "time per frame by stage" in result.stderr

@@ -10,8 +10,9 @@ type. Every choice keys on :func:`splashseg.device.device_kind`.
   (``frames_on_model=True``): ``predict`` gives ``DeviceDetections`` there, the refiner, compositor and
   frame transfer are the torch ones. Anything else is the host's.
 
-The inference *runtime* (torch today) is the one more choice that belongs here: a runtime other than
-torch plugs in as a different ``predict`` made in :func:`build_backend`.
+The inference *runtime* (``--runtime``: torch, or OpenVINO on a CPU) is resolved with the device when the
+predictor is built (:func:`splashseg.predict.build_predictor`, which applies it to the model once); the
+record carries its label.
 """
 
 from __future__ import annotations
@@ -35,12 +36,12 @@ class Backend:
     """One job's backend. device: where frames live (None: NumPy on the host; a CUDA ``torch.device``:
     torch tensors there). predict: frames RGB ``uint8 [H, W, 3]`` of that backend -> detections of that
     backend (host ``Detections`` for None), refined with ``refiner`` when the job refines. runtime: the
-    inference runtime's name (``"torch"``)."""
+    inference runtime's label (``"torch-fp32"``, ``"openvino-bf16"``, ...)."""
 
     device: Any
     predict: Predict
     refiner: Refiner | None
-    runtime: str = "torch"
+    runtime: str = "torch-fp32"
 
     def compositor(self, style: SplashStyle) -> Compositor:
         """The compositor for this backend's frames (:class:`~splashseg.render.HostCompositor` on the host)."""
@@ -58,11 +59,11 @@ def build_backend(predictor: Predictor, *, refine: bool = False, frames_on_model
     on_gpu = frames_on_model and device_kind(model_device) == "cuda"
     refiner = build_refiner(model_device) if refine else None
     if not on_gpu:  # NumPy frames; a refiner on the GPU gets the model's tensors and returns host arrays
-        return Backend(None, picture_predict(predictor, refiner), refiner)
+        return Backend(None, picture_predict(predictor, refiner), refiner, predictor.runtime_label)
     predict: Predict = _tensor_predict(predictor)
     if refiner is not None:
         predict = refining(predict, refiner, predictor.mask_threshold)
-    return Backend(model_device, predict, refiner)
+    return Backend(model_device, predict, refiner, predictor.runtime_label)
 
 
 def _tensor_predict(predictor: Predictor) -> Predict:

@@ -113,7 +113,7 @@ def run_detect(job: DetectConfig, predictor: Predictor, reporter: Reporter) -> D
     names = prepare_output(job)
     part = detect_pictures(job, job.inputs, names, predictor, reporter, reporter.warn)
     write_detections_json(job, part.results)
-    return DetectResult(job.out, job.refine, part.images, part.failed)
+    return DetectResult(job.out, job.refine, part.images, part.failed, speed=predictor.speed())
 
 
 def write_detections_json(job: DetectConfig, results: list[dict[str, Any]]) -> None:

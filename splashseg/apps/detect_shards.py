@@ -78,7 +78,7 @@ def run_detect_on_ranks(prepare: Callable[[], DetectConfig], config: PredictConf
     if info.is_main:
         write_detections_json(job, merged.results)
     return DetectResult(job.out, job.refine, merged.images, merged.failed, info.world_size,
-                        [len(p.images) for p in parts])
+                        [len(p.images) for p in parts], speed=predictor.speed())
 
 
 def run_splash_on_ranks(prepare: Callable[[], SplashJob], config: PredictConfig, reporter: Reporter,
@@ -95,7 +95,8 @@ def run_splash_on_ranks(prepare: Callable[[], SplashJob], config: PredictConfig,
     images = [image for part_images, _ in parts for image in part_images]
     failed = [item for _, part_failed in parts for item in part_failed]
     _warn_once(info, reporter, failed)
-    return SplashResult(job.out, job.refine, images, failed, info.world_size, [len(i) for i, _ in parts])
+    return SplashResult(job.out, job.refine, images, failed, info.world_size, [len(i) for i, _ in parts],
+                        speed=predictor.speed())
 
 
 def _record_every_ranks_files(info: DistInfo, folder: Path) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,8 @@ from .batches import raise_for_failures
 class SplashResult:
     """A picture job's outcome. images: one record per picture written, in input order (``file``,
     ``output``, ``instances``, ``classes``: name -> count); failed: the skipped ``(path, message)``;
-    world_size / images_per_rank: under torchrun, the ranks and the pictures each one did."""
+    world_size / images_per_rank: under torchrun, the ranks and the pictures each one did; speed:
+    :meth:`Predictor.speed` (``runtime``, ``model_seconds``, ``model_seconds_per_image``; rank 0's)."""
 
     out: Path
     refine: bool
@@ -21,6 +22,7 @@ class SplashResult:
     failed: list[tuple[Path, str]]
     world_size: int | None = None
     images_per_rank: list[int] | None = None
+    speed: dict[str, Any] = field(default_factory=dict)
 
     @property
     def instances(self) -> int:
@@ -35,7 +37,7 @@ class SplashResult:
         """The ``--json`` summary."""
         return {"out": str(self.out), **self._files(), "refine": self.refine, "images": self.images,
                 "instances": self.instances, "failed": [str(p) for p, _ in self.failed],
-                "errors": [m for _, m in self.failed], **self._ranks()}
+                "errors": [m for _, m in self.failed], **self._ranks(), **self.speed}
 
     def _files(self) -> dict[str, Any]:
         return {}

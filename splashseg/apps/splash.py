@@ -113,7 +113,7 @@ def run_splash(job: SplashJob, predictor: Predictor, reporter: Reporter) -> Spla
     """Splash every input into ``job.out`` (same file name, format and size; PNG for the cutout)."""
     names = prepare_output(job)
     images, failed = splash_pictures(job, job.inputs, names, predictor, reporter, reporter.warn)
-    return SplashResult(job.out, job.refine, images, failed)
+    return SplashResult(job.out, job.refine, images, failed, speed=predictor.speed())
 
 
 def splash_pictures(job: SplashJob, paths: Sequence[Path], names: dict[Path, str], predictor: Predictor,

@@ -125,7 +125,8 @@ def run_video(job: VideoJob, predictor: Predictor, style: SplashStyle, reporter:
     config = job.config
     # a splash with a CUDA model keeps its frames on that GPU (uploaded once, composited there, copied back)
     backend = build_backend(predictor, refine=config.refine, frames_on_model=config.render == "splash")
-    clock = StageClock()
+    clock = StageClock()  # seconds per stage for --json (video.stages.STAGES), timed where each runs
+    mark = predictor.speed_mark()  # the predictor may have done other videos of the run
     options = PipelineOptions(batch_size=predictor.batch_size, stride=config.stride, transfer=backend.transfer,
                               clock=clock)
     store = TrackStore(job.plan.frame_size)
@@ -140,12 +141,13 @@ def run_video(job: VideoJob, predictor: Predictor, style: SplashStyle, reporter:
         write_tracks_json(config.tracking.tracks, tracker.log, video=config.source.name, frames=frames,
                           fps=job.plan.fps, force=config.force)
     render = _render(config, style, backend, chosen, job.plan.frame_size)
+    recall = recall_tracks(store, tracker.log)
     with _progress(reporter, f"{config.render} {config.source.name}") as progress:
         report = process_video(config.source, config.target, None, render, encoder=config.encoder, options=options,
-                               progress=progress, force=config.force, recall=recall_tracks(store, tracker.log))
+                               progress=progress, force=config.force, recall=recall)
     report.model_frames, report.seconds = model_frames, time.perf_counter() - started
     report.tracks, report.kept_tracks = tracker.log.ids(), sorted(chosen)
-    report.stages = clock.seconds()
+    report.speed, report.stage_seconds = predictor.speed(since=mark), clock.seconds()
     report.quality = quality.result(tracker.log, chosen, frames, job.plan.fps)
     if not chosen:
         report.warnings.append(f"{config.source}: no objects found; {_nothing_kept(config)}")

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..predict import speed_line
 from ..video.quality import VideoQuality
 
 
@@ -16,26 +17,30 @@ def quality_of(report: Any) -> VideoQuality:
 
 def video_entry(report: Any) -> dict[str, Any]:
     """One video's ``--json`` entry: what one video always reported (input, output, frames, ..., tracks,
-    kept_tracks, notes, warnings), ``kept`` (= kept_tracks), the quality figures and ``stages`` (seconds
-    per stage, :mod:`splashseg.video.stages`)."""
+    kept_tracks, notes, warnings), ``kept`` (= kept_tracks), the quality figures, the runtime and model
+    seconds of this video (``runtime``, ``model_seconds``, ``model_seconds_per_image``) and
+    ``stage_seconds`` (seconds per stage, :mod:`splashseg.video.stages`)."""
     return {
         "input": str(report.source), "output": str(report.target), "frames": report.frames,
         "header_frames": report.header_frames, "lost_frames": report.lost_frames,
         "model_frames": report.model_frames, "seconds": round(report.seconds, 3), "fps": round(report.fps, 3),
         "width": report.width, "height": report.height, "rotation": report.rotation,
         "audio_streams": report.audio_streams, "tracks": report.tracks, "kept_tracks": report.kept_tracks,
-        "kept": report.kept_tracks, **quality_of(report).to_json(), "stages": report.stages,
+        "kept": report.kept_tracks, **quality_of(report).to_json(),
         "notes": report.notes, "warnings": report.warnings,
+        **getattr(report, "speed", {}), "stage_seconds": getattr(report, "stage_seconds", {}),
     }
 
 
 def summary_line(report: Any) -> str:
     """``wrote OUT (N frames, model on M, F fps, T track(s), kept in colour: ..., A audio stream(s))``
-    and the quality figures on a second line."""
+    and the quality figures on a second line, the model's speed on a third."""
     kept = ", ".join(map(str, report.kept_tracks)) or "none"
+    speed = getattr(report, "speed", None)
     return (f"wrote {report.target} ({report.frames} frames, model on {report.model_frames}, "
             f"{report.fps:.1f} fps, {len(report.tracks)} track(s), kept in colour: {kept}, "
-            f"{report.audio_streams} audio stream(s))\n  {quality_of(report).line()}")
+            f"{report.audio_streams} audio stream(s))\n  {quality_of(report).line()}"
+            + (f"\n  {speed_line(speed)}" if speed else ""))
 
 
 def batch_summary(reports: Sequence[Any], failed: Sequence[tuple[Path, str]], world_size: int,

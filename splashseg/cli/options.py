@@ -17,6 +17,7 @@ from ..fsutil import check_output_name
 from ..models.registry import DEFAULT_MODEL, MODELS
 from ..predict import PredictConfig
 from ..render.effects import BLUR_SHARE, EFFECTS, MIN_BLUR_SIGMA
+from ..runtime import DEFAULT_RUNTIME, RUNTIME_CHOICES, RUNTIME_ENV
 from .errors import debug_option
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -110,6 +111,13 @@ def _compose(*decorators: Callable[[F], F]) -> Callable[[F], F]:
 def device_option(func: F) -> F:
     return click.option("--device", default=PredictConfig.device, show_default=True, metavar="auto|cpu|cuda|cuda:N",
                         help="Where the model runs; auto picks CUDA when available.")(func)
+
+
+def runtime_option(func: F) -> F:
+    """``--runtime auto|torch|openvino`` (detect, splash, video, evaluate)."""
+    return click.option("--runtime", type=click.Choice(RUNTIME_CHOICES), default=None, metavar="auto|torch|openvino",
+                        help=f"Where the model's dense layers run [default: ${RUNTIME_ENV}, else {DEFAULT_RUNTIME}: "
+                             "OpenVINO on a CPU (bfloat16 where the CPU has it), torch on CUDA].")(func)
 
 
 def model_options(default_weights: str | None = PredictConfig.weights) -> Callable[[F], F]:

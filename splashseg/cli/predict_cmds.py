@@ -14,12 +14,14 @@ from ..apps.splash import SplashConfig, run_splash_job
 from ..apps.video import video_options_given
 from ..configs import refuse_unused
 from ..distributed import launched_by_torchrun
+from ..predict import speed_line
 from .options import (
     model_options,
     output_options,
     prediction_options,
     refine_option,
     reporter,
+    runtime_option,
     splash_style_options,
 )
 from .video_cmds import run_video_command, video_encoding_options
@@ -39,6 +41,8 @@ def _show(rep, result: SplashResult, title: str) -> None:  # noqa: ANN001
         classes = ", ".join(f"{name} x{n}" for name, n in sorted(item["classes"].items()))
         table.add_row(item["file"], str(item["instances"]), classes or "-")
     rep.table(table)
+    if result.speed:
+        rep.info(speed_line(result.speed))
     rep.info(f"written to {result.out}")
     rep.emit_json(result.to_json())
 
@@ -46,6 +50,7 @@ def _show(rep, result: SplashResult, title: str) -> None:  # noqa: ANN001
 @click.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @model_options()
+@runtime_option
 @prediction_options
 @click.option("--save-masks", is_flag=True, help="Also write one black/white PNG per instance (DIR/masks/).")
 @click.option("--soft-masks", is_flag=True,
@@ -82,6 +87,7 @@ def detect(json_mode: bool, quiet: bool, **params: Any) -> None:
               help="Splash this video instead (same as `splashseg video VIDEO --render splash`); a file, "
                    "folder or glob, and may be given several times (then --out is a folder).")
 @model_options()
+@runtime_option
 @prediction_options
 @splash_style_options
 @refine_option

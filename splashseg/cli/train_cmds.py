@@ -5,11 +5,20 @@ from __future__ import annotations
 import click
 from click.core import ParameterSource
 
+from ..predict import speed_line
 from ..train.config import LR_PER_IMAGE, WEIGHT_DECAY, TrainConfig
 from ..train.evaluate import EvaluateConfig
 from ..train.optim import FREEZE, OPTIMIZERS, SCHEDULES, WARMUP_SHARE
 from ..train.resume import RUNS_DIR
-from .options import FiniteFloatRange, common_options, model_options, output_options, refine_option, reporter
+from .options import (
+    FiniteFloatRange,
+    common_options,
+    model_options,
+    output_options,
+    refine_option,
+    reporter,
+    runtime_option,
+)
 
 # CLI parameter name -> TrainConfig field (the rest have the same name; the others are not config).
 FIELD_OF_PARAM = {"model_name": "model"}
@@ -145,6 +154,7 @@ def train(ctx: click.Context, json_mode: bool, quiet: bool, **_options: object) 
 @click.command()
 @click.option("--dataset", type=click.Path(file_okay=False), required=True, help="Canonical dataset folder.")
 @model_options(default_weights=None)
+@runtime_option
 @click.option("--split", default=EvaluateConfig.split, show_default=True, help="Which split to score.")
 @click.option("--batch-size", type=click.IntRange(1), default=EvaluateConfig.batch_size, show_default=True,
               help="Images per forward pass.")
@@ -179,7 +189,10 @@ def evaluate(json_mode: bool, quiet: bool, **options: object) -> None:
     title = f"{config.weights} on {config.dataset} ({config.split}, {result.images} images)"
     rep.table(metrics_table(result, title))
     rep.table(per_class_table(result))
-    rep.emit_json(result.to_json() | {"extra": result.extra})
+    speed = result.extra.get("speed", {})
+    if speed:
+        rep.info(speed_line(speed))
+    rep.emit_json(result.to_json() | speed | {"extra": result.extra})
 
 
 COMMANDS = [train, evaluate]

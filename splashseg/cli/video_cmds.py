@@ -20,6 +20,7 @@ from .options import (
     prediction_options,
     refine_option,
     reporter,
+    runtime_option,
     splash_style_options,
 )
 
@@ -73,8 +74,8 @@ def show_videos(summary: dict[str, Any], reports: list[Any], report_to: Any) -> 
         for note in report.notes:
             report_to.info(note)
         report_to.info(summary_line(report))
-        if report.stages:
-            report_to.info(f"  {stages_line(report.stages, report.frames)}")
+        if report.stage_seconds:
+            report_to.info(f"  {stages_line(report.stage_seconds, report.frames)}")
     report_to.emit_json(summary)
 
 
@@ -96,6 +97,7 @@ def run_video_command(inputs: tuple[str, ...], *, json_mode: bool = False, quiet
 @splash_style_options
 @refine_option
 @model_options()
+@runtime_option
 @prediction_options
 @output_options("Output video (.mp4, .mkv or .mov; with --effect cutout .webm or .mov) or a folder for "
                 "FILE-RENDER.mp4 [default: FILE-RENDER.mp4 beside FILE; FILE-splash.webm for --effect cutout]; "

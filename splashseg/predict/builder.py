@@ -8,6 +8,7 @@ from typing import Any
 from ..configs import known_fields
 from ..device import resolve_device
 from ..models import load_model
+from ..runtime import resolve_runtime
 from .predictor import Predictor, class_ids_for
 
 
@@ -34,6 +35,7 @@ class PredictConfig:
     agnostic_nms: bool = False
     soft_masks: bool = False
     refine: bool = False
+    runtime: str | None = None  # torch|openvino|auto; None: $SPLASHSEG_RUNTIME, else auto (splashseg.runtime)
 
     @property
     def keeps_soft_masks(self) -> bool:
@@ -51,10 +53,13 @@ class PredictConfig:
 
 
 def build_predictor(config: PredictConfig) -> Predictor:
-    """Load the model named by ``config`` and wrap it in a :class:`Predictor` on the resolved device."""
+    """Load the model named by ``config`` and wrap it in a :class:`Predictor` on the resolved device, its
+    dense layers in the resolved runtime (the job's one choice of device and runtime; the job's backend
+    record, :func:`splashseg.apps.backend.build_backend`, reads both from the predictor)."""
     device = resolve_device(config.device)
+    runtime = resolve_runtime(config.runtime, device, amp=config.amp)
     loaded = load_model(config.model_name, config.weights, min_size=config.min_size, max_size=config.max_size)
     class_ids = class_ids_for(config.classes, loaded.class_names)
     return Predictor(loaded.model, loaded.class_names, device=device, conf=config.conf, class_ids=class_ids,
                      batch_size=config.batch_size, amp=config.amp, agnostic_nms=config.agnostic_nms,
-                     soft_masks=config.keeps_soft_masks)
+                     soft_masks=config.keeps_soft_masks, runtime=runtime, model_name=loaded.model_name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -10,6 +11,7 @@ from torch import nn
 from torchvision.ops import nms
 
 from ..errors import InputError
+from ..runtime import RuntimeChoice, apply_runtime, resolve_runtime
 from .detections import Detections, DeviceDetections
 
 IGNORED_NAMES = ("__background__", "N/A")
@@ -32,6 +34,11 @@ def class_ids_for(names: Sequence[str] | None, class_names: Sequence[str]) -> li
         raise InputError(f"--classes: unknown class name(s) {', '.join(repr(n) for n in unknown)}; known: "
                          f"{', '.join(known_class_names(class_names))}")
     return sorted({lookup[n.lower()] for n in names})
+
+
+def speed_line(speed: dict) -> str:
+    """``speed: 1.20 s model per image (openvino-bf16)``: :meth:`Predictor.speed` for people."""
+    return f"speed: {speed['model_seconds_per_image']:.2f} s model per image ({speed['runtime']})"
 
 
 def _batches(items: Sequence, size: int) -> Iterator[Sequence]:
@@ -61,6 +68,12 @@ class Predictor:
             ``AGNOSTIC_IOU`` (torchvision's own NMS only compares boxes of the same class).
         soft_masks: also return each instance's mask probabilities (``soft_masks``, float32 [N, H, W]), for
             mask refinement and tracking.
+        runtime: where the dense layers run: ``torch``, ``openvino`` (CPU), ``auto`` or ``None``
+            (``$SPLASHSEG_RUNTIME``, else ``auto``), or a resolved :class:`~splashseg.runtime.RuntimeChoice`.
+        model_name: names the model in the OpenVINO compile cache.
+
+    ``runtime_label`` (e.g. ``openvino-bf16``), ``model_seconds`` (time spent in the model so far) and
+    ``images_seen`` report speed.
 
     The model's ``roi_heads.score_thresh`` is set to ``conf``, so detections below it are dropped before
     their masks are pasted at full resolution (the model object is changed in place).
@@ -69,9 +82,10 @@ class Predictor:
     def __init__(self, model: nn.Module, class_names: Sequence[str], *, device: torch.device | str = "cpu",
                  conf: float = 0.5, class_ids: Sequence[int] | None = None, batch_size: int = 1,
                  amp: bool = True, mask_threshold: float = MASK_THRESHOLD, agnostic_nms: bool = False,
-                 soft_masks: bool = False) -> None:
+                 soft_masks: bool = False, runtime: str | RuntimeChoice | None = None,
+                 model_name: str = "model") -> None:
         self.device = torch.device(device)
-        self.model = model.to(self.device).eval()
+        model = model.to(self.device).eval()
         self.class_names = list(class_names)
         self.conf = float(conf)
         self.class_ids = None if class_ids is None else torch.as_tensor(list(class_ids), dtype=torch.int64)
@@ -80,9 +94,14 @@ class Predictor:
         self.mask_threshold = float(mask_threshold)
         self.agnostic_nms = bool(agnostic_nms)
         self.soft_masks = bool(soft_masks)
-        roi_heads = getattr(self.model, "roi_heads", None)
+        roi_heads = getattr(model, "roi_heads", None)
         if roi_heads is not None:  # let the model drop low scores before it pastes their masks
             roi_heads.score_thresh = min(roi_heads.score_thresh, self.conf) if self.conf < 0.05 else self.conf
+        choice = runtime if isinstance(runtime, RuntimeChoice) else resolve_runtime(runtime, self.device, amp=amp)
+        self.runtime_label = choice.label
+        self.model = apply_runtime(model, choice, model_name=model_name)
+        self.model_seconds = 0.0
+        self.images_seen = 0
 
     def input_problem(self, height: int, width: int) -> str | None:
         """Why the model cannot take an ``height x width`` picture, or ``None``.
@@ -119,9 +138,26 @@ class Predictor:
     @torch.inference_mode()
     def _forward(self, batch: Sequence[torch.Tensor]) -> list[DeviceDetections]:
         inputs = [_model_input(img.to(self.device, non_blocking=True)) for img in batch]  # [3, H, W] in [0, 1]
+        started = time.perf_counter()
         with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.amp):
             outputs = self.model(inputs)
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+        self.model_seconds += time.perf_counter() - started
+        self.images_seen += len(inputs)
         return [self._to_detections(out, img.shape[-2:]) for out, img in zip(outputs, inputs, strict=True)]
+
+    def speed(self, since: tuple[float, int] = (0.0, 0)) -> dict[str, float | int | str]:
+        """``{"runtime": "openvino-bf16", "model_seconds": total, "model_seconds_per_image": mean}`` for
+        ``--json``: seconds inside the model (loading and conversion excluded); ``since``: a
+        :meth:`speed_mark` taken earlier, to count only what ran after it (one video of several)."""
+        seconds, images = self.model_seconds - since[0], self.images_seen - since[1]
+        return {"runtime": self.runtime_label, "model_seconds": round(seconds, 4),
+                "model_seconds_per_image": round(seconds / images, 4) if images else 0.0}
+
+    def speed_mark(self) -> tuple[float, int]:
+        """Model seconds and images so far, for :meth:`speed`'s ``since``."""
+        return self.model_seconds, self.images_seen
 
     def _to_detections(self, out: dict[str, torch.Tensor], size: torch.Size) -> DeviceDetections:
         scores = out["scores"].float()
@@ -134,8 +170,12 @@ class Predictor:
             best = nms(out["boxes"][survivors].float(), scores[survivors], AGNOSTIC_IOU)
             keep = torch.zeros_like(keep)
             keep[survivors[best]] = True
-        soft = out["masks"][keep, 0].float() if "masks" in out else \
-            torch.zeros((int(keep.sum()), *size), device=scores.device)  # [N, H, W] probabilities
+        if "masks" not in out:
+            soft = torch.zeros((int(keep.sum()), *size), device=scores.device)
+        elif bool(keep.all()):  # the model's threshold already kept only these: no copy of N full frames
+            soft = out["masks"][:, 0].float()  # [N, H, W] probabilities
+        else:
+            soft = out["masks"][keep, 0].float()
         kept_labels = labels[keep]
         names = [self.class_names[i] if i < len(self.class_names) else str(i) for i in kept_labels.tolist()]
         return DeviceDetections(out["boxes"][keep].float(), kept_labels, scores[keep], soft > self.mask_threshold,

@@ -33,6 +33,7 @@ from ..models.loading import BACKGROUND
 from ..predict import Predictor, coco_results, refine_step
 from ..predict.coco_results import masks_to_rles
 from ..render import build_refiner
+from ..runtime import TORCH_FP32, RuntimeChoice, resolve_runtime
 
 IOU_TYPES = ("bbox", "segm")
 METRICS = ("AP", "AP50", "AP75", "APs", "APm", "APl")  # the first six of COCOeval.stats
@@ -170,18 +171,22 @@ def predict_dataset(
     amp: bool = False,
     indices: list[int] | None = None,
     refine: bool = False,
+    runtime: str | RuntimeChoice | None = TORCH_FP32,
+    model_name: str = "model",
+    speed: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Run ``model`` over ``dataset`` (RGB images, uint8 or float in ``[0, 1]``) -> COCO detections.
 
     Inference goes through :class:`~splashseg.predict.Predictor` (mask threshold and all) with the
     model's own score threshold, so every detection the model reports is scored, as COCO AP wants.
     refine: ``segmentation`` is the refined mask (on the model's device) and ``plain_segmentation`` the
-    model's own.
+    model's own. runtime: see :class:`~splashseg.predict.Predictor` (torch by default: training evaluates
+    the model it trains). speed: filled with :meth:`Predictor.speed` when given.
     """
     names = [BACKGROUND, *dataset.class_names]
     conf = float(model.roi_heads.score_thresh)
     predictor = Predictor(model, names, device=device, conf=conf, batch_size=batch_size, amp=amp,
-                          soft_masks=refine)
+                          soft_masks=refine, runtime=runtime, model_name=model_name)
     step = refine_step(predictor, build_refiner(predictor.device)) if refine else None  # on the model's device
     subset = Subset(dataset, indices if indices is not None else range(len(dataset)))
     loader = DataLoader(subset, batch_size=batch_size, shuffle=False, num_workers=workers, collate_fn=collate)
@@ -195,6 +200,8 @@ def predict_dataset(
                 for entry, rle in zip(entries, masks_to_rles(step(det, image).masks), strict=True):
                     entry["plain_segmentation"], entry["segmentation"] = entry["segmentation"], rle
             detections += entries
+    if speed is not None:
+        speed.update(predictor.speed())
     return detections
 
 
@@ -210,21 +217,27 @@ def evaluate_model(
     world_size: int = 1,
     refine: bool = False,
     boundary: bool = False,
+    runtime: str | RuntimeChoice | None = TORCH_FP32,
+    model_name: str = "model",
 ) -> EvalResult:
     """Predict on ``dataset`` and score against its ground truth (see :func:`score_detections` for
     ``refine`` and ``boundary``).
 
     Data-parallel: each of ``world_size`` ranks predicts every ``world_size``-th image, rank 0 gathers
-    and scores, and every rank returns rank 0's result.
+    and scores, and every rank returns rank 0's result. runtime: as :func:`predict_dataset`; the result's
+    ``extra["speed"]`` holds this rank's ``runtime``, ``model_seconds`` and ``model_seconds_per_image``.
     """
     indices = list(range(rank, len(dataset), world_size))
-    detections = predict_dataset(
-        model, dataset, device, batch_size=batch_size, workers=workers, amp=amp, indices=indices, refine=refine
-    )
+    speed: dict[str, Any] = {}
+    detections = predict_dataset(model, dataset, device, batch_size=batch_size, workers=workers, amp=amp,
+                                 indices=indices, refine=refine, runtime=runtime, model_name=model_name,
+                                 speed=speed)
     gathered = all_gather_objects(detections)
     result = score_detections(dataset.coco, [d for part in gathered for d in part], refined=refine,
                               boundary=boundary) if rank == 0 else None
-    return broadcast_object(result)
+    result = broadcast_object(result)
+    result.extra["speed"] = speed
+    return result
 
 
 @dataclass
@@ -245,6 +258,7 @@ class EvaluateConfig:
     max_size: int | None = None
     model_name: str | None = None
     refine: bool = False
+    runtime: str | None = None  # torch|openvino|auto; None: $SPLASHSEG_RUNTIME, else auto
 
 
 def evaluate_weights(config: EvaluateConfig) -> EvalResult:
@@ -270,7 +284,8 @@ def evaluate_weights(config: EvaluateConfig) -> EvalResult:
                         classes_from=f"dataset {config.dataset} ({config.split} split)")
     model = loaded.model.to(device)
     result = evaluate_model(model, data, device, batch_size=config.batch_size, workers=config.workers,
-                            refine=config.refine, boundary=True)
+                            refine=config.refine, boundary=True,
+                            runtime=resolve_runtime(config.runtime, device), model_name=loaded.model_name)
     result.extra.update(
         weights=str(config.weights),
         split=config.split,

@@ -69,8 +69,8 @@ class PipelineOptions:
 class VideoReport:
     """What :func:`process_video` did. notes: for the user's information (padding, rotation, dropped
     streams); warnings: what changed or was lost (frames that did not decode, audio re-encoded);
-    tracks / kept_tracks: ids of the confirmed tracks and of those kept in colour (when tracked); stages:
-    seconds per stage (:meth:`~.stages.StageClock.seconds`; threads overlap)."""
+    tracks / kept_tracks: ids of the confirmed tracks and of those kept in colour (when tracked);
+    stage_seconds: seconds per stage (:meth:`~.stages.StageClock.seconds`; threads overlap)."""
 
     source: Path
     target: Path
@@ -87,8 +87,9 @@ class VideoReport:
     warnings: list[str] = field(default_factory=list)
     tracks: list[int] = field(default_factory=list)
     kept_tracks: list[int] = field(default_factory=list)
+    speed: dict = field(default_factory=dict)  # runtime and model seconds (Predictor.speed), for --json
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # StageClock.seconds, for --json
     quality: Any = None  # the temporal-quality figures (splashseg.video.quality.VideoQuality), when measured
-    stages: dict[str, float] = field(default_factory=dict)
 
     @property
     def fps(self) -> float:

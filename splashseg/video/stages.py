@@ -38,10 +38,10 @@ class StageClock:
             self._seconds[stage] = self._seconds.get(stage, 0.0) + seconds
 
     def seconds(self) -> dict[str, float]:
-        """``{stage: seconds}`` in :data:`STAGES` order (other names after), rounded to milliseconds."""
+        """``{stage: seconds}`` in :data:`STAGES` order (other names after), rounded to 0.1 ms."""
         with self._lock:
             names = [s for s in STAGES if s in self._seconds] + [s for s in self._seconds if s not in STAGES]
-            return {name: round(self._seconds[name], 3) for name in names}
+            return {name: round(self._seconds[name], 4) for name in names}
 
 
 class _NoClock:

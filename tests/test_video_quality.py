@@ -125,10 +125,12 @@ def test_track_turnover_per_minute():
 
 
 class _State:
-    """What the meter reads of a tracker's state: its key and its soft mask."""
+    """What the meter reads of a tracker's state: its key and its soft mask (as the crop a track keeps)."""
 
     def __init__(self, key: int, mask: np.ndarray) -> None:
-        self.key, self.mask = key, mask.astype(np.float32)
+        from splashseg.video.soft_mask import SoftMask
+
+        self.key, self.soft = key, SoftMask.of(mask.astype(np.float32))
 
 
 def test_track_flicker_sums_the_chosen_tracks_shares(moving_scene):

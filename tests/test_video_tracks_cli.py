@@ -302,15 +302,16 @@ def test_tracks_file_never_overwrites_an_input_or_the_output(clip, tmp_path):
 
 def test_overlay_labels_name_each_track_and_keep_its_colour():
     from splashseg.apps.video_tracking import track_detections
+    from splashseg.video.soft_mask import SoftMask
     from splashseg.video.tracking import TrackState
 
     def state(track_id, name, x):  # noqa: ANN001, ANN202
         mask = np.zeros((40, 60), np.float32)
         mask[10:20, x:x + 10] = 1
-        return TrackState(key=track_id, id=track_id, mask=mask, box=np.array([x, 10, x + 10, 20], np.float32),
-                          score=0.8, votes={name: 1})
+        return TrackState(key=track_id, id=track_id, soft=SoftMask.of(mask),
+                          box=np.array([x, 10, x + 10, 20], np.float32), score=0.8, votes={name: 1})
 
-    unconfirmed = TrackState(key=9, id=None, mask=np.zeros((40, 60), np.float32), box=np.zeros(4, np.float32),
+    unconfirmed = TrackState(key=9, id=None, soft=SoftMask.empty((40, 60)), box=np.zeros(4, np.float32),
                              score=0.9)
     first, colours = track_detections([state(2, "box", 5), state(7, "kite", 30), unconfirmed], (40, 60))
     assert first.names == ["box #2", "kite #7"]

@@ -39,7 +39,7 @@ from ..video.quality_meter import QualityMeter
 from ..video.reader import VideoReader
 from ..video.renderers import Render, overlay_renderer, splash_renderer
 from ..video.smoothing import MaskSmoother
-from ..video.stage_clock import StageClock
+from ..video.stages import StageClock
 from ..video.track_store import TrackStore
 from ..video.tracks_json import check_tracks_target, write_tracks_json
 from ..video.transfer import quarter_turns
@@ -125,30 +125,29 @@ def run_video(job: VideoJob, predictor: Predictor, style: SplashStyle, reporter:
     config = job.config
     # a splash with a CUDA model keeps its frames on that GPU (uploaded once, composited there, copied back)
     backend = build_backend(predictor, refine=config.refine, frames_on_model=config.render == "splash")
-    clock = StageClock()  # seconds per stage for --json: model, track (flow + tracker), recall, render, encode
+    clock = StageClock()  # seconds per stage for --json (video.stages.STAGES), timed where each runs
     mark = predictor.speed_mark()  # the predictor may have done other videos of the run
     options = PipelineOptions(batch_size=predictor.batch_size, stride=config.stride, transfer=backend.transfer,
                               clock=clock)
     store = TrackStore(job.plan.frame_size)
     quality = QualityMeter(config.smooth_weight if config.smooth else None,
                            own_flow=config.tracking.propagate != "flow")
-    tracker = FrameTracker(config.tracking, job.plan.policy, store, quality)
+    tracker = FrameTracker(config.tracking, job.plan.policy, store, quality, clock=clock)
     with _progress(reporter, f"track {config.source.name}") as progress:
-        frames, model_frames = scan_video(job.reader, clock.timed("model", backend.predict),
-                                          clock.timed("track", tracker), options=options, progress=progress)
+        frames, model_frames = scan_video(job.reader, backend.predict, tracker, options=options, progress=progress)
     tracker.tracker.finish()  # a clip with fewer model frames than --min-hits keeps what it saw on all of them
     chosen = choose_tracks(job.plan.policy, tracker.log, job.plan.frame_size)  # a refused --keep writes nothing
     if config.tracking.tracks is not None:
         write_tracks_json(config.tracking.tracks, tracker.log, video=config.source.name, frames=frames,
                           fps=job.plan.fps, force=config.force)
-    render = clock.timed("render", _render(config, style, backend, chosen, job.plan.frame_size))
-    recall = clock.timed("recall", recall_tracks(store, tracker.log))
+    render = _render(config, style, backend, chosen, job.plan.frame_size)
+    recall = recall_tracks(store, tracker.log)
     with _progress(reporter, f"{config.render} {config.source.name}") as progress:
         report = process_video(config.source, config.target, None, render, encoder=config.encoder, options=options,
                                progress=progress, force=config.force, recall=recall)
     report.model_frames, report.seconds = model_frames, time.perf_counter() - started
     report.tracks, report.kept_tracks = tracker.log.ids(), sorted(chosen)
-    report.speed, report.stage_seconds = predictor.speed(since=mark), clock.report()
+    report.speed, report.stage_seconds = predictor.speed(since=mark), clock.seconds()
     report.quality = quality.result(tracker.log, chosen, frames, job.plan.fps)
     if not chosen:
         report.warnings.append(f"{config.source}: no objects found; {_nothing_kept(config)}")

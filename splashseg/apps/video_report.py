@@ -18,7 +18,8 @@ def quality_of(report: Any) -> VideoQuality:
 def video_entry(report: Any) -> dict[str, Any]:
     """One video's ``--json`` entry: what one video always reported (input, output, frames, ..., tracks,
     kept_tracks, notes, warnings), ``kept`` (= kept_tracks), the quality figures, the runtime and model
-    seconds of this video (``runtime``, ``model_seconds``, ``model_seconds_per_image``) and ``stage_seconds``."""
+    seconds of this video (``runtime``, ``model_seconds``, ``model_seconds_per_image``) and
+    ``stage_seconds`` (seconds per stage, :mod:`splashseg.video.stages`)."""
     return {
         "input": str(report.source), "output": str(report.target), "frames": report.frames,
         "header_frames": report.header_frames, "lost_frames": report.lost_frames,

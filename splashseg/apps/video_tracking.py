@@ -27,6 +27,7 @@ from ..video.flow import FlowPropagator
 from ..video.instances import host_instances
 from ..video.keep import KeepPolicy, keep_mask, select_tracks
 from ..video.quality_meter import QualityMeter
+from ..video.stages import NO_CLOCK
 from ..video.track_log import TrackLog
 from ..video.track_store import TrackStore
 from ..video.tracking import DEFAULT_HOLD, DEFAULT_MIN_HITS, Tracker, TrackState
@@ -50,27 +51,33 @@ class TrackingOptions:
 
 class FrameTracker:
     """Pass 1's ``follow`` hook: flow, then tracker, on every frame in order; each frame's tracks go to
-    ``store`` (and, with ``quality``, to the temporal-quality figures, with the flow). Returns the live
-    :class:`TrackState` list of the frame."""
+    ``store`` (and, with ``quality``, to the temporal-quality figures, with the flow); ``clock``
+    (:class:`~splashseg.video.stages.StageClock`) gets the seconds of the flow, the tracking, the store
+    and the quality figures. Returns the live :class:`TrackState` list of the frame."""
 
     def __init__(self, options: TrackingOptions, policy: KeepPolicy, store: TrackStore,
-                 quality: QualityMeter | None = None) -> None:
+                 quality: QualityMeter | None = None, *, clock: Any = NO_CLOCK) -> None:
         self.flow = FlowPropagator() if options.propagate == "flow" else None
         self.tracker = Tracker(hold=options.hold, min_hits=options.min_hits, log=TrackLog(probe=policy.point),
                                propagation=quality.propagation if quality is not None else None)
-        self.store, self.quality = store, quality
+        self.store, self.quality, self.clock = store, quality, clock
 
     @property
     def log(self) -> TrackLog:
         return self.tracker.log
 
     def __call__(self, index: int, upright_rgb: np.ndarray, keyframe_result: Any) -> list[TrackState]:
-        flow = self.flow.advance(upright_rgb) if self.flow is not None else None
-        found = host_instances(keyframe_result) if keyframe_result is not None else None
-        states = self.tracker.update(index, found, flow)
-        self.store.put(index, states)
+        with self.clock("flow"):  # the flow field, and every track carried along it
+            flow = self.flow.advance(upright_rgb) if self.flow is not None else None
+            self.tracker.advance(index, flow)
+        with self.clock("track"):
+            found = host_instances(keyframe_result) if keyframe_result is not None else None
+            states = self.tracker.observe(found)
+        with self.clock("store"):
+            self.store.put(index, states)
         if self.quality is not None:
-            self.quality.see(upright_rgb, flow, states)
+            with self.clock("quality"):
+                self.quality.see(upright_rgb, flow, states)
         return states
 
 
@@ -108,8 +115,12 @@ def track_detections(states: list[TrackState], frame_size: tuple[int, int]) -> t
         empty = Detections(np.zeros((0, 4), np.float32), np.zeros(0, np.int64), np.zeros(0, np.float32),
                            np.zeros((0, *frame_size), bool), [])
         return empty, np.zeros((0, 3), np.uint8)
+    masks = np.zeros((len(shown), *frame_size), bool)  # [N, H, W]: each track's pixels at >= 0.5 pasted in
+    for mask, state in zip(masks, shown, strict=True):
+        crop = state.soft.binary()
+        mask[crop.y: crop.y + crop.bits.shape[0], crop.x: crop.x + crop.bits.shape[1]] = crop.bits
     det = Detections(np.stack([s.box for s in shown]).astype(np.float32), np.zeros(len(shown), np.int64),
-                     np.asarray([s.score for s in shown], np.float32), np.stack([s.mask >= 0.5 for s in shown]),
+                     np.asarray([s.score for s in shown], np.float32), masks,
                      [f"{s.class_name} #{s.id}" for s in shown])
     palette = instance_colors(max(s.id for s in shown) + 1)
     return det, palette[[s.id for s in shown]]

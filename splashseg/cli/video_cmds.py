@@ -12,6 +12,7 @@ from ..apps.video import RENDERS, VideoConfig
 from ..apps.video_report import summary_line
 from ..apps.video_scale import run_video_batch
 from ..apps.video_tracking import PROPAGATIONS, TrackingOptions
+from ..video.stages import stages_line
 from ..video.writer import ENCODERS, X264_PRESETS, EncoderSettings
 from .options import (
     model_options,
@@ -66,13 +67,15 @@ def video_encoding_options(func: F) -> F:
 
 
 def show_videos(summary: dict[str, Any], reports: list[Any], report_to: Any) -> None:
-    """Each video's warnings, notes and summary lines, then the run's ``--json``."""
+    """Each video's warnings, notes and summary lines (with its biggest stages), then the run's ``--json``."""
     for report in reports:
         for warning in report.warnings:
             report_to.warn(warning)
         for note in report.notes:
             report_to.info(note)
         report_to.info(summary_line(report))
+        if report.stage_seconds:
+            report_to.info(f"  {stages_line(report.stage_seconds, report.frames)}")
     report_to.emit_json(summary)
 
 

@@ -39,7 +39,8 @@ from typing import Any, NamedTuple
 import cv2
 import numpy as np
 
-from .motion import move_mask
+from .motion import move_soft
+from .soft_mask import SoftMask, as_soft
 
 PRESETS = {
     "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
@@ -54,6 +55,7 @@ _MAX_POINTS = 1500  # flow samples per mask for the affine fit
 _CHECK_POINTS = 600  # pixels per mask that judge the candidate motions
 _CLEAR_WIN = 0.6  # a flow fit whose look mismatch is at most this share of standing still's is taken as is
 _NUDGE = (-2, -1, 0, 1, 2)  # working pixels: the best candidate is also tried this much to each side
+_MARGIN = 3  # working pixels around an object's part of the working picture (the erode and ring reach 2)
 _MAX_SCALE_STEP = 0.25  # an affine fit that grows or shrinks a mask more than this per frame is not trusted
 
 
@@ -135,39 +137,48 @@ class FrameFlow:
     def carry(self, masks: Sequence[np.ndarray], speeds: Sequence[tuple[float, float] | None] | None = None
               ) -> list[np.ndarray]:
         """:meth:`warp` for a list of float32 [H, W] masks (no stacking of full-size arrays)."""
+        for mask in masks:
+            if mask.shape != self.frame_size:
+                raise ValueError(f"mask size {mask.shape} is not the frame size {self.frame_size}")
+        softs = [SoftMask.of(np.asarray(mask, dtype=np.float32)) for mask in masks]
+        return [soft.full() for soft in self.carry_soft(softs, speeds)]
+
+    def carry_soft(self, masks: Sequence[SoftMask], speeds: Sequence[tuple[float, float] | None] | None = None
+                   ) -> list[SoftMask]:
+        """:meth:`carry` for masks kept as crops (:class:`~.soft_mask.SoftMask`): the cost follows the
+        objects' sizes, not the frame's. Returns SoftMasks in [0, 1]."""
         speeds = list(speeds) if speeds is not None else [None] * len(masks)
         out = []
         for mask, speed in zip(masks, speeds, strict=True):
-            mask = np.asarray(mask, dtype=np.float32)
-            if mask.shape != self.frame_size:
-                raise ValueError(f"mask size {mask.shape} is not the frame size {self.frame_size}")
+            if mask.frame_size != self.frame_size:
+                raise ValueError(f"mask size {mask.frame_size} is not the frame size {self.frame_size}")
             moved = self._carry_dense(mask) if self.mode == "dense" else self._carry_affine(mask, speed)
-            out.append(np.clip(moved, 0.0, 1.0, out=moved))
+            out.append(moved.clipped())
         return out
 
-    def motion(self, mask: np.ndarray, speed: tuple[float, float] | None = None) -> np.ndarray | None:
+    def motion(self, mask: np.ndarray | SoftMask, speed: tuple[float, float] | None = None) -> np.ndarray | None:
         """float64 [2, 3] affine map from previous-frame to current-frame full pixels for the object under
-        ``mask`` (float32 [H, W]); None when the mask is empty.
+        ``mask`` (float32 [H, W], or a :class:`SoftMask`); None when the mask is empty.
 
         Candidates: the rotation + scale + shift fitted to the forward flow inside the mask (RANSAC), the
         shift ``speed`` (the object's own recent motion, when given) and no motion. The one that best
         matches the object's look between the frames (mean absolute RGB difference over the mask and a
         ring around it) wins, so a textureless object, whose flow is noise, still moves with its edges.
         """
-        small_h, small_w = self._current.gray.shape
-        small = cv2.resize(mask, (small_w, small_h), interpolation=cv2.INTER_AREA) >= 0.5  # [h, w] bool
+        small, (left, top) = self._small_mask(as_soft(mask))  # bool [h', w'] at working pixel (left, top)
         if not small.any():
             return None
         candidates = [np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])]
         if speed is not None:
             candidates.append(np.array([[1.0, 0.0, speed[0]], [0.0, 1.0, speed[1]]]))
-        fit = self._fit(small)
+        fit = self._fit(small, left, top)
         if fit is not None:
             candidates.append(fit)
         if len(candidates) == 1:
             return candidates[0]
         ring = cv2.dilate(small.astype(np.uint8), np.ones((5, 5), np.uint8))
-        ys, xs = _spread(*np.nonzero(ring), _CHECK_POINTS)
+        ys, xs = np.nonzero(ring)
+        ys, xs = _spread(ys + top, xs + left, _CHECK_POINTS)
         errors = self._mismatch(xs, ys, candidates)
         if fit is not None and errors[-1] <= _CLEAR_WIN * errors[0]:
             return fit  # the flow explains the object's look far better than standing still: trust it
@@ -176,11 +187,35 @@ class FrameFlow:
         nudged = [best + np.array([[0, 0, dx * sx], [0, 0, dy * sy]]) for dy in _NUDGE for dx in _NUDGE]
         return nudged[int(np.argmin(self._mismatch(xs, ys, nudged)))]
 
-    def _fit(self, small: np.ndarray) -> np.ndarray | None:
-        """The affine fitted to the forward flow inside bool [h, w] ``small`` (a median shift when RANSAC
-        fails or scales too much); None without enough points."""
+    def _small_mask(self, mask: SoftMask) -> tuple[np.ndarray, tuple[int, int]]:
+        """The mask at the working size, at >= 0.5 (area averaging), as the bool part [h', w'] around the
+        object (with a margin of :data:`_MARGIN` working pixels) and its working column and row. Where the
+        working scale is a whole number only the object's part of the frame is shrunk (the same numbers
+        as shrinking the whole frame); otherwise the whole frame is."""
+        small_h, small_w = self._current.gray.shape
+        if mask.is_empty:
+            return np.zeros((0, 0), bool), (0, 0)
+        step_x, step_y = self.frame_size[1] // small_w, self.frame_size[0] // small_h
+        if step_x * small_w != self.frame_size[1] or step_y * small_h != self.frame_size[0]:
+            whole = cv2.resize(mask.full(), (small_w, small_h), interpolation=cv2.INTER_AREA) >= 0.5
+            return whole, (0, 0)
+        height, width = mask.values.shape
+        left, top = max(0, mask.x // step_x - _MARGIN), max(0, mask.y // step_y - _MARGIN)
+        right = min(small_w, -(-(mask.x + width) // step_x) + _MARGIN)
+        bottom = min(small_h, -(-(mask.y + height) // step_y) + _MARGIN)
+        part = np.zeros(((bottom - top) * step_y, (right - left) * step_x), np.float32)  # whole cells
+        part[mask.y - top * step_y: mask.y - top * step_y + height,
+             mask.x - left * step_x: mask.x - left * step_x + width] = mask.values
+        small = cv2.resize(part, (right - left, bottom - top), interpolation=cv2.INTER_AREA) >= 0.5
+        return small, (left, top)
+
+    def _fit(self, small: np.ndarray, left: int = 0, top: int = 0) -> np.ndarray | None:
+        """The affine fitted to the forward flow inside bool ``small`` (the working picture's part at
+        column ``left``, row ``top``; a median shift when RANSAC fails or scales too much); None without
+        enough points."""
         inner = cv2.erode(small.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-        ys, xs = _spread(*np.nonzero(inner if inner.sum() >= 8 else small), _MAX_POINTS)
+        ys, xs = np.nonzero(inner if inner.sum() >= 8 else small)
+        ys, xs = _spread(ys + top, xs + left, _MAX_POINTS)
         if len(xs) == 0:
             return None
         sx, sy = self.scale
@@ -207,13 +242,14 @@ class FrameFlow:
         difference = cv2.absdiff(seen.reshape(len(xs), len(fits) * 3), before)  # uint8 [K, F * 3]
         return difference.sum(axis=0, dtype=np.int64).reshape(len(fits), 3).sum(axis=1) / (3.0 * len(xs))
 
-    def _carry_affine(self, mask: np.ndarray, speed: tuple[float, float] | None = None) -> np.ndarray:
+    def _carry_affine(self, mask: SoftMask, speed: tuple[float, float] | None = None) -> SoftMask:
         fit = self.motion(mask, speed)
-        return mask.copy() if fit is None else move_mask(mask, fit)
+        return mask if fit is None else move_soft(mask, fit)
 
-    def _carry_dense(self, mask: np.ndarray) -> np.ndarray:
+    def _carry_dense(self, mask: SoftMask) -> SoftMask:
         map_xy, map_frac = self._remap_maps()
-        return cv2.remap(mask, map_xy, map_frac, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        return SoftMask.of(cv2.remap(mask.full(), map_xy, map_frac, cv2.INTER_LINEAR,
+                                     borderMode=cv2.BORDER_CONSTANT, borderValue=0))
 
     def _remap_maps(self) -> tuple[np.ndarray, np.ndarray]:
         """Fixed-point maps for ``cv2.remap`` at the full size: where each current pixel comes from in P."""

@@ -18,7 +18,8 @@ import numpy as np
 class Instances:
     """The instances of one frame.
 
-    masks: float32 [N, H, W] in [0, 1] (soft masks; a pixel belongs to the instance at >= 0.5).
+    masks: float32 [N, H, W] in [0, 1] (soft masks; a pixel belongs to the instance at >= 0.5), or bool
+    [N, H, W] (the model's hard masks, kept as they are: a float copy of a hundred 720p masks is 370 MB).
     boxes: float32 [N, 4] ``x1, y1, x2, y2`` in pixels of the frame.
     scores: float32 [N] in [0, 1].
     names: N class names.
@@ -58,12 +59,13 @@ def _host(value: Any) -> np.ndarray:
 
 def host_instances(result: Any) -> Instances:
     """An :class:`Instances` of host arrays from a prediction (``splashseg.predict.Detections``, NumPy or
-    torch on any device, or an :class:`Instances`). Bool masks become float32 0/1."""
+    torch on any device, or an :class:`Instances`). Bool masks stay bool; others become float32."""
     if isinstance(result, Instances):
         return result
     masks = _host(result.masks)  # [N, H, W] bool or float
     count = len(result.names)
-    return Instances(masks.astype(np.float32, copy=False).reshape(count, *masks.shape[-2:]),
+    masks = masks if masks.dtype == np.bool_ else masks.astype(np.float32, copy=False)
+    return Instances(masks.reshape(count, *masks.shape[-2:]),
                      _host(result.boxes).astype(np.float32, copy=False).reshape(count, 4),
                      _host(result.scores).astype(np.float32, copy=False).reshape(count), list(result.names))
 

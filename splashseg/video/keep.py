@@ -165,5 +165,7 @@ def keep_mask(states: Iterable[Any], chosen: set[int] | None, frame_size: tuple[
     kept = np.zeros(frame_size, np.float32)
     for state in states:
         if (state.id in chosen) if chosen is not None else state.confirmed:
-            np.maximum(kept, state.mask, out=kept)
+            soft = state.soft  # only the object's part of the frame is touched
+            part = kept[soft.y: soft.y + soft.values.shape[0], soft.x: soft.x + soft.values.shape[1]]
+            np.maximum(part, soft.values, out=part)
     return kept

@@ -48,14 +48,21 @@ def mask_intersections(a: Sequence[Any], b: Sequence[Any]) -> tuple[np.ndarray, 
     area_a = np.array([c.area for c in crops_a], np.int64).reshape(-1)
     area_b = np.array([c.area for c in crops_b], np.int64).reshape(-1)
     inter = np.zeros((len(crops_a), len(crops_b)), np.float32)
-    for i, (ax, ay, ca) in enumerate(crops_a):
-        for j, (bx, by, cb) in enumerate(crops_b):
-            x1, y1 = max(ax, bx), max(ay, by)
-            x2, y2 = min(ax + ca.shape[1], bx + cb.shape[1]), min(ay + ca.shape[0], by + cb.shape[0])
-            if x2 > x1 and y2 > y1:
-                inter[i, j] = np.count_nonzero(ca[y1 - ay: y2 - ay, x1 - ax: x2 - ax] &
-                                               cb[y1 - by: y2 - by, x1 - bx: x2 - bx])
+    box_a, box_b = _crop_boxes(crops_a), _crop_boxes(crops_b)  # int64 [N, 4], [M, 4] xyxy
+    top_left = np.maximum(box_a[:, None, :2], box_b[None, :, :2])  # [N, M, 2]
+    bottom_right = np.minimum(box_a[:, None, 2:], box_b[None, :, 2:])  # [N, M, 2]
+    meet = (bottom_right > top_left).all(axis=2)  # [N, M]: the crops' boxes overlap
+    for i, j in zip(*np.nonzero(meet), strict=True):  # only pairs whose boxes meet are read
+        (ax, ay, ca), (bx, by, cb) = crops_a[i], crops_b[j]
+        (x1, y1), (x2, y2) = top_left[i, j], bottom_right[i, j]
+        inter[i, j] = np.count_nonzero(ca[y1 - ay: y2 - ay, x1 - ax: x2 - ax] & cb[y1 - by: y2 - by, x1 - bx: x2 - bx])
     return inter, area_a, area_b
+
+
+def _crop_boxes(crops: Sequence[Crop]) -> np.ndarray:
+    """int64 [N, 4] ``x1, y1, x2, y2`` of each crop (ends exclusive; an empty crop meets nothing)."""
+    boxes = np.array([(c.x, c.y, c.x + c.bits.shape[1], c.y + c.bits.shape[0]) for c in crops], np.int64)
+    return boxes.reshape(-1, 4)
 
 
 def mask_iou(a: Sequence[Any], b: Sequence[Any]) -> np.ndarray:
@@ -134,9 +141,7 @@ def duplicates(iou: np.ndarray, scores: np.ndarray, threshold: float) -> np.ndar
     order = np.argsort(-np.asarray(scores), kind="stable")
     dropped = np.zeros(len(order), bool)
     for rank, i in enumerate(order):
-        if dropped[i]:
-            continue
-        for j in order[rank + 1:]:
-            if not dropped[j] and iou[i, j] >= threshold:
-                dropped[j] = True
+        if not dropped[i]:
+            later = order[rank + 1:]
+            dropped[later] |= iou[i, later] >= threshold
     return dropped

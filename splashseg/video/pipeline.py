@@ -26,7 +26,7 @@ from ..fsutil import atomic_path, check_output_files
 from .alpha import check_alpha_encoder
 from .reader import DecodedFrame, VideoReader
 from .renderers import Render
-from .stage_clock import StageClock
+from .stages import NO_CLOCK
 from .threads import END, Failure, drain, put, run_threads
 from .transfer import FrameTransfer, build_transfer, quarter_turns
 from .writer import EncoderSettings, VideoWriter, check_encoder, container_for
@@ -48,7 +48,8 @@ class PipelineOptions:
     CPU; ``"cuda:0"``: torch tensors there); upright: show predict/render the frames turned as a player
     shows them (rotation metadata), turned back before encoding; queue_batches: batches per queue;
     transfer: ``transfer(quarter_turns)`` -> the :class:`~.transfer.FrameTransfer` the job chose (None:
-    :func:`~.transfer.build_transfer` of ``device``); clock: adds the encoder's seconds as ``encode``."""
+    :func:`~.transfer.build_transfer` of ``device``); clock: where each stage's seconds go
+    (:class:`~.stages.StageClock`; the default times nothing)."""
 
     batch_size: int = 1
     stride: int = 1
@@ -56,7 +57,7 @@ class PipelineOptions:
     upright: bool = True
     queue_batches: int = 2
     transfer: Callable[[int], FrameTransfer] | None = None
-    clock: StageClock | None = None
+    clock: Any = NO_CLOCK
 
     def make_transfer(self, rotation_degrees: int) -> FrameTransfer:
         """The frame transfer for a video stored with ``rotation_degrees`` (undone when ``upright``)."""
@@ -68,7 +69,8 @@ class PipelineOptions:
 class VideoReport:
     """What :func:`process_video` did. notes: for the user's information (padding, rotation, dropped
     streams); warnings: what changed or was lost (frames that did not decode, audio re-encoded);
-    tracks / kept_tracks: ids of the confirmed tracks and of those kept in colour (when tracked)."""
+    tracks / kept_tracks: ids of the confirmed tracks and of those kept in colour (when tracked);
+    stage_seconds: seconds per stage (:meth:`~.stages.StageClock.seconds`; threads overlap)."""
 
     source: Path
     target: Path
@@ -86,7 +88,7 @@ class VideoReport:
     tracks: list[int] = field(default_factory=list)
     kept_tracks: list[int] = field(default_factory=list)
     speed: dict = field(default_factory=dict)  # runtime and model seconds (Predictor.speed), for --json
-    stage_seconds: dict = field(default_factory=dict)  # seconds per stage (StageClock.report), for --json
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # StageClock.seconds, for --json
     quality: Any = None  # the temporal-quality figures (splashseg.video.quality.VideoQuality), when measured
 
     @property
@@ -129,10 +131,13 @@ class _Infer:
             put(outbox, Failure(exc), stop)
 
     def _replay(self, inbox: queue.Queue, outbox: queue.Queue, stop: threading.Event) -> None:
+        clock = self.options.clock
         for frame in drain(inbox, stop):
             if self.render is not None:
-                image = self.transfer.to_work(frame.rgb)
-                frame.rgb = self.transfer.to_host(self.render(image, self.recall(frame.index)))
+                with clock("store"):
+                    result = self.recall(frame.index)
+                with clock("render"):
+                    frame.rgb = self.transfer.to_host(self.render(self.transfer.to_work(frame.rgb), result))
             if not put(outbox, frame, stop):
                 return
         if not stop.is_set():
@@ -142,7 +147,8 @@ class _Infer:
         if not groups:
             return
         heads = [self.transfer.to_work(group[0].rgb) for group in groups]
-        results = list(self.predict(heads))
+        with self.options.clock("model"):
+            results = list(self.predict(heads))
         if len(results) != len(heads):
             raise RuntimeError(f"predictor returned {len(results)} results for {len(heads)} frames")
         self.model_frames += len(heads)
@@ -153,8 +159,9 @@ class _Infer:
                     frame_result = self.follow(frame.index, self.transfer.upright(frame.rgb),
                                                result if position == 0 else None)
                 if self.render is not None:
-                    image = head if position == 0 else self.transfer.to_work(frame.rgb)
-                    frame.rgb = self.transfer.to_host(self.render(image, frame_result))
+                    with self.options.clock("render"):
+                        image = head if position == 0 else self.transfer.to_work(frame.rgb)
+                        frame.rgb = self.transfer.to_host(self.render(image, frame_result))
                 if not put(outbox, frame, stop):
                     return
 
@@ -209,11 +216,15 @@ def process_video(source: Path, target: Path, predict: Predict | None, render: R
         infer = _Infer(predict, render, options, transfer, follow, recall)
         with atomic_path(target) as tmp:
             writer = VideoWriter(tmp, info, encoder, container)
+
+            def encode(frame: DecodedFrame) -> None:
+                with options.clock("encode"):
+                    writer.write(frame.rgb, frame.pts, frame.duration)
+
             try:
-                write = lambda f: writer.write(f.rgb, f.pts, f.duration)  # noqa: E731
-                sink = options.clock.timed("encode", write) if options.clock is not None else write
-                run_threads(reader, infer, sink, options, progress)
-                writer.finish()
+                run_threads(reader, infer, encode, options, progress)
+                with options.clock("encode"):
+                    writer.finish()
             except BaseException:
                 writer.abandon()
                 raise

@@ -23,30 +23,31 @@ import numpy as np
 
 from .flow import DEFAULT_WORK_SIZE, FlowPropagator, work_shape
 from .quality import FrameWarp, PropagationScore, VideoQuality, error_of, track_turnover
+from .soft_mask import SoftMask, as_soft
 from .track_log import TrackLog
 
 _SNAP = 1.0 / 255.0  # as MaskSmoother: values this close to 0 or 1 snap to it
 
 
-def small_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """float32 [h, w]: a host mask (bool or float [H, W] in [0, 1]) shrunk to ``shape`` by area averaging.
+def small_mask(mask: np.ndarray | SoftMask, shape: tuple[int, int]) -> np.ndarray:
+    """float32 [h, w]: a host mask (bool or float [H, W] in [0, 1], or a track's
+    :class:`~.soft_mask.SoftMask` crop) shrunk to ``shape`` by area averaging.
     Only the part around its non-zero pixels is shrunk (a small object on a large frame costs little),
     on the small picture's pixel grid: the same values as shrinking the whole mask when the scale is a
     whole number (1280x720 or 1920x1080 to 320x180), within a pixel's weight at the part's border else."""
-    mask = np.asarray(mask, dtype=np.float32)
-    if mask.shape == shape:
-        return mask
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    if not len(rows):
+    soft = as_soft(mask if isinstance(mask, SoftMask) else np.asarray(mask, dtype=np.float32))
+    if soft.frame_size == shape:
+        return soft.full()
+    if soft.is_empty:
         return np.zeros(shape, np.float32)
-    box = (cols[0], rows[0], cols[-1] + 1, rows[-1] + 1)
-    (height, width), (small_h, small_w) = mask.shape, shape
+    box = (soft.x, soft.y, soft.x + soft.values.shape[1], soft.y + soft.values.shape[0])
+    (height, width), (small_h, small_w) = soft.frame_size, shape
     scale_x, scale_y = width / small_w, height / small_h
     left, top = max(0, int(box[0] / scale_x) - 1), max(0, int(box[1] / scale_y) - 1)
     right, bottom = min(small_w, int(np.ceil(box[2] / scale_x)) + 1), min(small_h, int(np.ceil(box[3] / scale_y)) + 1)
     small = np.zeros(shape, np.float32)
     if right > left and bottom > top:
-        crop = mask[round(top * scale_y):round(bottom * scale_y), round(left * scale_x):round(right * scale_x)]
+        crop = soft.region(round(left * scale_x), round(top * scale_y), round(right * scale_x), round(bottom * scale_y))
         small[top:bottom, left:right] = cv2.resize(crop, (right - left, bottom - top), interpolation=cv2.INTER_AREA)
     return small
 
@@ -66,11 +67,11 @@ class TrackFlicker:
 
     def see(self, upright_rgb: np.ndarray, flow: Any, states: Iterable[Any]) -> None:
         """upright_rgb: the frame (uint8 [H, W, 3] RGB); flow: pass 1's FrameFlow to it (or None);
-        states: the frame's live tracks (``key``, ``mask`` float32 [H, W])."""
+        states: the frame's live tracks (``key``, ``soft``: the mask's crop, a SoftMask)."""
         if self._propagator is not None:
             flow = self._propagator.advance(upright_rgb)
         shape = work_shape(int(upright_rgb.shape[0]), int(upright_rgb.shape[1]), DEFAULT_WORK_SIZE)
-        current = {s.key: small_mask(s.mask, shape) for s in states}
+        current = {s.key: small_mask(s.soft, shape) for s in states}
         previous = self._previous
         if self.smooth_weight is not None:
             current = self._smoothed(previous, current)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from .reader import DecodedFrame, VideoReader
+from .stages import NO_CLOCK
 
 END = object()
 _POLL_S = 0.1
@@ -47,9 +48,15 @@ def drain(box: queue.Queue, stop: threading.Event) -> Iterator[Any]:
         yield item
 
 
-def decode_loop(reader: VideoReader, inbox: queue.Queue, stop: threading.Event) -> None:
+def decode_loop(reader: VideoReader, inbox: queue.Queue, stop: threading.Event, clock: Any = NO_CLOCK) -> None:
+    """Decode every frame into ``inbox`` (then :data:`END`); ``clock``: where the decoding seconds go."""
     try:
-        for frame in reader.frames():
+        frames = reader.frames()
+        while True:
+            with clock("decode"):
+                frame = next(frames, None)
+            if frame is None:
+                break
             if not put(inbox, frame, stop):
                 return
         put(inbox, END, stop)
@@ -60,12 +67,13 @@ def decode_loop(reader: VideoReader, inbox: queue.Queue, stop: threading.Event) 
 def run_threads(reader: VideoReader, infer: Any, sink: Callable[[DecodedFrame], None],
                 options: Any, progress: Callable[[int, int | None], None] | None) -> None:
     """Decode in one thread, ``infer.run`` in another, ``sink`` every frame it passes on here, in order;
-    ``options``: the pipeline's (batch_size, stride, queue_batches) size the queues."""
+    ``options``: the pipeline's (batch_size, stride, queue_batches) size the queues; its ``clock`` times
+    the decoding."""
     depth = max(4, options.queue_batches * options.batch_size)
     inbox: queue.Queue = queue.Queue(maxsize=depth * options.stride)
     outbox: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
-    threads = [threading.Thread(target=decode_loop, args=(reader, inbox, stop), daemon=True),
+    threads = [threading.Thread(target=decode_loop, args=(reader, inbox, stop, options.clock), daemon=True),
                threading.Thread(target=infer.run, args=(inbox, outbox, stop), daemon=True)]
     expected = reader.info.expected_frames
     try:  # started inside the try: an interrupt right after a start must still stop and join them

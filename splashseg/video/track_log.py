@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .motion import mass_centre
+from .soft_mask import SoftMask, as_soft
 
 SOURCES = ("model", "flow", "hold")  # found by the model / carried by optical flow / kept as it was
 
@@ -65,10 +65,13 @@ class TrackRecord:
         return sum(e.source == "model" for e in self.entries)
 
 
-def mask_facts(mask: np.ndarray, probe: tuple[int, int] | None) -> tuple[float, tuple[float, float], float]:
-    """``(area, (cx, cy), probe value)`` of a float32 [H, W] soft mask; probe is a pixel ``(x, y)``."""
-    area, cx, cy = mass_centre(mask)
-    return area, (cx, cy), float(mask[probe[1], probe[0]]) if probe is not None else 0.0
+def mask_facts(mask: np.ndarray | SoftMask, probe: tuple[int, int] | None
+               ) -> tuple[float, tuple[float, float], float]:
+    """``(area, (cx, cy), probe value)`` of a float32 [H, W] soft mask (or a :class:`SoftMask`); probe is a
+    pixel ``(x, y)``."""
+    soft = as_soft(mask)
+    area, cx, cy = soft.mass_centre()
+    return area, (cx, cy), soft.at(*probe) if probe is not None else 0.0
 
 
 class TrackLog:
@@ -87,10 +90,10 @@ class TrackLog:
         """Log ``states`` (:class:`splashseg.video.tracking.TrackState`) on ``frame``."""
         for state in states:
             if self.frame_size is None:
-                self.frame_size = (int(state.mask.shape[0]), int(state.mask.shape[1]))
+                self.frame_size = state.soft.frame_size
             record = self.records.setdefault(state.key, TrackRecord(state.key))
             record.id, record.class_name = state.id, state.class_name
-            area, centroid, value = mask_facts(state.mask, self._probe_inside())
+            area, centroid, value = mask_facts(state.soft, self._probe_inside())
             x1, y1, x2, y2 = (float(v) for v in state.box)
             record.entries.append(TrackEntry(frame, (x1, y1, x2 - x1, y2 - y1), float(state.score), state.source,
                                              area, centroid, value))

@@ -3,26 +3,29 @@
 Pass 1 decodes the clip, runs the model on the keyframes, carries the masks by optical flow and links
 them into tracks; what every frame needs to be drawn later is put here: each live track's box, score,
 class, source and soft mask. The mask is kept as the crop around its non-zero pixels, quantised to
-``uint8`` (steps of 1/255; 0/1 masks come back exact) and PNG-compressed, so memory stays flat on long
+``uint8`` (steps of 1/255; 0/1 masks come back exact) and zlib-compressed (level 1: a hundred objects
+a frame cost tens of microseconds each; PNG's filters took ten times that), so memory stays flat on long
 clips: a few hundred bytes to a few kilobytes per object and frame. Pass 2 gets the frame's tracks back
 as :class:`~splashseg.video.tracking.TrackState` snapshots carrying their final ids.
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
+from .soft_mask import SoftMask
 from .tracking import TrackState
 
-_PNG = [cv2.IMWRITE_PNG_COMPRESSION, 1]  # fast: the crops are small and mostly flat
+_LEVEL = 1  # zlib: fast, and the crops are small and mostly flat
 
 
 @dataclass(frozen=True)
 class _Packed:
-    """One track on one frame. mask: PNG bytes of the uint8 crop at ``(x, y)`` (b"" for an empty mask)."""
+    """One track on one frame. mask: zlib bytes of the uint8 crop [h, w] at ``(x, y)`` (b"" for an empty
+    mask); width: w."""
 
     key: int
     box: np.ndarray
@@ -32,19 +35,17 @@ class _Packed:
     confirmed: bool
     x: int
     y: int
+    width: int
     mask: bytes
 
 
-def _pack_mask(mask: np.ndarray) -> tuple[int, int, bytes]:
-    """``(x, y, PNG bytes)`` of the uint8 crop around the non-zero pixels of a float32 [H, W] mask in [0, 1]."""
-    cols, rows = np.flatnonzero(mask.any(axis=0)), np.flatnonzero(mask.any(axis=1))
-    if not len(cols):
-        return 0, 0, b""
-    part = mask[rows[0]: rows[-1] + 1, cols[0]: cols[-1] + 1]
-    ok, png = cv2.imencode(".png", np.round(np.clip(part, 0, 1) * 255).astype(np.uint8), _PNG)
-    if not ok:
-        raise RuntimeError("could not compress a track mask")
-    return int(cols[0]), int(rows[0]), png.tobytes()
+def _pack_mask(mask: SoftMask) -> tuple[int, int, int, bytes]:
+    """``(x, y, w, zlib bytes)`` of the uint8 crop [h, w] of a :class:`SoftMask` (already cut to its
+    non-zero pixels)."""
+    if mask.is_empty:
+        return 0, 0, 0, b""
+    quantised = np.round(np.clip(mask.values, 0, 1) * 255).astype(np.uint8)  # [h, w]
+    return mask.x, mask.y, quantised.shape[1], zlib.compress(quantised.tobytes(), _LEVEL)
 
 
 class TrackStore:
@@ -55,12 +56,12 @@ class TrackStore:
         self._frames: dict[int, list[_Packed]] = {}
 
     def put(self, frame_index: int, states: list[TrackState]) -> None:
-        """Keep the frame's live tracks (host NumPy masks float32 [H, W] in [0, 1])."""
+        """Keep the frame's live tracks (their masks as :class:`SoftMask` crops in [0, 1])."""
         packed = []
         for s in states:
-            x, y, mask = _pack_mask(np.asarray(s.mask, np.float32))
+            x, y, width, mask = _pack_mask(s.soft)
             packed.append(_Packed(s.key, np.asarray(s.box, np.float32).copy(), float(s.score), s.source, s.class_name,
-                                  s.confirmed, x, y, mask))
+                                  s.confirmed, x, y, width, mask))
         self._frames[frame_index] = packed
 
     def get(self, frame_index: int, final_ids: dict[int, int]) -> list[TrackState]:
@@ -68,10 +69,10 @@ class TrackStore:
         ``final_ids`` (``{key: id}``, :meth:`TrackLog.final_ids`; None for a track never confirmed)."""
         states = []
         for p in self._frames.get(frame_index, []):
-            mask = np.zeros(self.frame_size, np.float32)  # [H, W]
+            mask = SoftMask.empty(self.frame_size)
             if p.mask:
-                crop = cv2.imdecode(np.frombuffer(p.mask, np.uint8), cv2.IMREAD_UNCHANGED)
-                mask[p.y: p.y + crop.shape[0], p.x: p.x + crop.shape[1]] = crop / np.float32(255)
+                crop = np.frombuffer(zlib.decompress(p.mask), np.uint8).reshape(-1, p.width)  # [h, w]
+                mask = SoftMask(p.x, p.y, crop / np.float32(255), self.frame_size)
             states.append(TrackState(p.key, final_ids.get(p.key), mask, p.box.copy(), p.score, p.source,
                                      confirmed=p.confirmed, votes={p.class_name: 1} if p.class_name else {}))
         return states

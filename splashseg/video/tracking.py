@@ -16,7 +16,9 @@ count, not the count since a track was born, so an object that first appears on 
 a longer clip still needs ``min_hits``. A track's class is the majority of the model's names for it.
 
 Everything here runs on the host with NumPy, also when the model runs on CUDA: detections are copied to
-the host with :func:`~splashseg.video.instances.host_instances` (masks as float32 [N, H, W] in [0, 1]).
+the host with :func:`~splashseg.video.instances.host_instances` (masks as bool or float32 [N, H, W]), and
+each detection's mask is cut once to the crop around it (:class:`~splashseg.video.soft_mask.SoftMask`):
+from then on a track costs what its object covers, not the frame.
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ import numpy as np
 
 from ..errors import InputError
 from .instances import Instances, host_instances
-from .matching import Crop, binary_crop, duplicates, match, overlap
+from .matching import Crop, duplicates, match, overlap
 from .motion import Sighting
 from .quality import PropagationScore
+from .soft_mask import SoftMask
 from .track_log import TrackLog
 
 DEFAULT_IOU = 0.3
@@ -45,7 +48,8 @@ class TrackState:
     """One track on one frame (host NumPy; :meth:`Tracker.update` returns snapshots that stay as they are).
 
     key: creation order (internal); id: public id (None until confirmed, unless given by ``final_ids``);
-    mask: float32 [H, W] in [0, 1]; box: float32 [4] ``x1, y1, x2, y2``; score: the model's last score;
+    soft: the mask, in [0, 1], kept as the crop around the object (:class:`~.soft_mask.SoftMask`;
+    :attr:`mask` gives it as float32 [H, W]); box: float32 [4] ``x1, y1, x2, y2``; score: the model's last score;
     source: ``model`` (found on this frame), ``flow`` (carried by optical flow) or ``hold`` (kept as it
     was); hits: model frames that found it; misses: model frames in a row that did not; votes: class name
     -> model frames that named it; sighting: the model's last mask of it, with the track's speed; crop:
@@ -54,7 +58,7 @@ class TrackState:
 
     key: int
     id: int | None
-    mask: np.ndarray
+    soft: SoftMask
     box: np.ndarray
     score: float
     source: str = "model"
@@ -64,6 +68,12 @@ class TrackState:
     votes: dict[str, int] = field(default_factory=dict)
     sighting: Sighting | None = None
     crop: Crop | None = field(default=None, repr=False)
+
+    @property
+    def mask(self) -> np.ndarray:
+        """float32 [H, W] in [0, 1]: the mask on the whole frame (made on each call; the tracker itself
+        works on :attr:`soft`)."""
+        return self.soft.full()
 
     @property
     def class_name(self) -> str:
@@ -125,14 +135,24 @@ class Tracker:
         device), or None on a frame the model skipped. flow: the :class:`FrameFlow` from the previous
         frame to this one, or None (tracks are then held as they were).
         """
+        self.advance(frame_index, flow)
+        return self.observe(instances)
+
+    def advance(self, frame_index: int, flow: Any = None) -> None:
+        """The first half of :meth:`update`: go to ``frame_index`` and carry the live tracks there by
+        ``flow`` (or hold them). Follow with :meth:`observe` on the same frame."""
         if self._frame is not None and frame_index <= self._frame:
             raise ValueError(f"frame {frame_index} after frame {self._frame}: frames must come in order")
         self._frame = frame_index
         self._carry(flow)
+
+    def observe(self, instances: Any = None) -> list[TrackState]:
+        """The second half of :meth:`update`: match this frame's detections (None on a frame the model
+        skipped), log the frame and return the live tracks' snapshots."""
         if instances is not None:
             self.model_frames += 1
             self._observe(host_instances(instances))
-        self.log.record(frame_index, self.tracks)
+        self.log.record(self._frame, self.tracks)
         return [replace(t, votes=dict(t.votes)) for t in self.tracks]  # snapshots: later frames change tracks
 
     def finish(self) -> dict[int, int]:
@@ -153,34 +173,36 @@ class Tracker:
         if not self.tracks:
             return
         speeds = [t.sighting.speed if t.sighting is not None else None for t in self.tracks]
-        masks = flow.carry([t.mask for t in self.tracks], speeds) if flow is not None else None
+        masks = flow.carry_soft([t.soft for t in self.tracks], speeds) if flow is not None else None
         kept = []
         for i, track in enumerate(self.tracks):
             if masks is not None and track.crop.bits.size:  # box-only tracks (empty masks) stay where they are
-                crop = binary_crop(masks[i])
+                crop = masks[i].binary()
                 if not crop.bits.size:  # carried out of the frame
                     continue
-                track.mask, track.box, track.crop = masks[i], _crop_box(crop), crop
+                track.soft, track.box, track.crop = masks[i], _crop_box(crop), crop
             track.source = "flow" if flow is not None else "hold"
             kept.append(track)
         self.tracks = kept
 
     def _observe(self, found: Instances) -> None:
         """Match the carried tracks to this frame's detections; start, confirm and end tracks."""
-        if self.tracks and found.frame_size != self.tracks[0].mask.shape:
-            raise ValueError(f"detections of size {found.frame_size} for frames of size {self.tracks[0].mask.shape}")
-        crops = [binary_crop(mask) for mask in found.masks]
-        found, crops = self._without_duplicates(found, crops)
+        if self.tracks and found.frame_size != self.tracks[0].soft.frame_size:
+            raise ValueError(f"detections of size {found.frame_size} for frames of size "
+                             f"{self.tracks[0].soft.frame_size}")
+        softs = [SoftMask.of(mask) for mask in found.masks]  # each detection cut once
+        crops = [soft.binary() for soft in softs]
+        found, crops, softs = self._without_duplicates(found, crops, softs)
         pairs = self._pairs(found, crops)
         matched = {track for track, _ in pairs}
         self._score_propagation(found, pairs)
         for track_index, det in pairs:
-            self._hit(self.tracks[track_index], found, det, crops[det])
+            self._hit(self.tracks[track_index], found, det, crops[det], softs[det])
         survivors = [t for i, t in enumerate(self.tracks) if i in matched or self._missed(t)]
         taken = {det for _, det in pairs}
         for det in range(len(found)):
             if det not in taken and (crops[det].bits.size or _box_area(found.boxes[det]) > 0):
-                survivors.append(self._start(found, det, crops[det]))
+                survivors.append(self._start(found, det, crops[det], softs[det]))
         self.tracks = survivors
         for track in self.tracks:
             if not track.confirmed and track.hits >= self.min_hits:
@@ -220,34 +242,36 @@ class Tracker:
         moved = [t.sighting.guess(self._frame) if t.sighting is not None else None for t in tracks]
         if all(m is None for m in moved):
             return [carried]
-        return [carried, [binary_crop(m) if m is not None else c for m, c in zip(moved, carried, strict=True)]]
+        return [carried, [m.binary() if m is not None else c for m, c in zip(moved, carried, strict=True)]]
 
-    def _without_duplicates(self, found: Instances, crops: list[Crop]) -> tuple[Instances, list[Crop]]:
+    def _without_duplicates(self, found: Instances, crops: list[Crop], softs: list[SoftMask]
+                            ) -> tuple[Instances, list[Crop], list[SoftMask]]:
         if len(found) < 2:
-            return found, crops
+            return found, crops, softs
         iou = overlap(crops, found.boxes, crops, found.boxes)
         np.fill_diagonal(iou, 0.0)
         keep = np.flatnonzero(~duplicates(iou, found.scores, self.duplicate_iou))
-        return (found, crops) if len(keep) == len(found) else (found.take(keep), [crops[i] for i in keep])
+        if len(keep) == len(found):
+            return found, crops, softs
+        return found.take(keep), [crops[i] for i in keep], [softs[i] for i in keep]
 
-    def _hit(self, track: TrackState, found: Instances, det: int, crop: Crop) -> None:
-        track.mask, track.box, track.crop = found.masks[det].copy(), found.boxes[det].copy(), crop
+    def _hit(self, track: TrackState, found: Instances, det: int, crop: Crop, soft: SoftMask) -> None:
+        track.soft, track.box, track.crop = soft, found.boxes[det].copy(), crop
         track.score, track.source = float(found.scores[det]), "model"
         track.hits, track.misses = track.hits + 1, 0
         track.votes[found.names[det]] = track.votes.get(found.names[det], 0) + 1
-        track.sighting = track.sighting.next(track.mask, self._frame) if track.sighting else None
+        track.sighting = track.sighting.next(soft, self._frame) if track.sighting else None
 
     def _missed(self, track: TrackState) -> bool:
         """Count a miss; True while the track may still be held."""
         track.misses += 1
         return track.misses <= self.hold
 
-    def _start(self, found: Instances, det: int, crop: Crop) -> TrackState:
+    def _start(self, found: Instances, det: int, crop: Crop, soft: SoftMask) -> TrackState:
         self._keys += 1
-        mask = found.masks[det].copy()
-        return TrackState(self._keys, self.final_ids.get(self._keys), mask, found.boxes[det].copy(),
+        return TrackState(self._keys, self.final_ids.get(self._keys), soft, found.boxes[det].copy(),
                           float(found.scores[det]), votes={found.names[det]: 1},
-                          sighting=Sighting.first(mask, self._frame), crop=crop)
+                          sighting=Sighting.first(soft, self._frame), crop=crop)
 
 
 def _box_area(box: np.ndarray) -> float:

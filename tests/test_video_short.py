@@ -107,3 +107,15 @@ def test_keep_at_a_fraction_keeps_the_track_under_it(tmp_path):
     assert json.loads(result.stdout)["kept_tracks"] == [1]
     first, second = kept_colour(tmp_path / "out.mp4", scene)
     assert first > COLOUR and second < GRAY
+
+
+def test_the_summary_names_the_kept_tracks_by_id_not_a_count(tmp_path):
+    """'kept in colour: #3' names track 3 (as the overlay labels it); a bare '3' read as a count."""
+    out = tmp_path / "one.mp4"
+    result = CliRunner().invoke(main, ["video", str(EXAMPLES / "clip.mp4"), *MODEL, "--stride", "3",
+                                       "--keep", "largest", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    tracks = json.loads(CliRunner().invoke(main, ["video", str(EXAMPLES / "clip.mp4"), *MODEL, "--stride", "3",
+                                                  "--keep", "largest", "--out", str(tmp_path / "two.mp4"),
+                                                  "--json"]).stdout)["kept_tracks"]
+    assert len(tracks) == 1 and f"kept in colour: #{tracks[0]}," in result.output

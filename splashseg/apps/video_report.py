@@ -33,9 +33,9 @@ def video_entry(report: Any) -> dict[str, Any]:
 
 
 def summary_line(report: Any) -> str:
-    """``wrote OUT (N frames, model on M, F fps, T track(s), kept in colour: ..., A audio stream(s))``
+    """``wrote OUT (N frames, model on M, F fps, T track(s), kept in colour: #ID, ..., A audio stream(s))``
     and the quality figures on a second line, the model's speed on a third."""
-    kept = ", ".join(map(str, report.kept_tracks)) or "none"
+    kept = ", ".join(f"#{track}" for track in report.kept_tracks) or "none"  # ids, as the overlay labels them
     speed = getattr(report, "speed", None)
     return (f"wrote {report.target} ({report.frames} frames, model on {report.model_frames}, "
             f"{report.fps:.1f} fps, {len(report.tracks)} track(s), kept in colour: {kept}, "

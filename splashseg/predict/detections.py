@@ -95,9 +95,10 @@ class DeviceDetections:
                                 [self.names[i] for i in idx], soft)
 
     def to_numpy(self) -> Detections:
-        """A copy with every array on the host as NumPy."""
+        """Every array on the host as NumPy. On the CPU the arrays share the tensors' memory (no copy of
+        ``N`` full-size masks: 92 MB for 100 objects in a 720p picture); the tensors are not used after."""
         soft = None if self.soft_masks is None else self.soft_masks.detach().float().cpu().numpy()
-        return Detections(self.boxes.detach().cpu().numpy().astype(np.float32),
-                          self.labels.detach().cpu().numpy().astype(np.int64),
-                          self.scores.detach().cpu().numpy().astype(np.float32),
-                          self.masks.detach().cpu().numpy().astype(bool), list(self.names), soft)
+        return Detections(self.boxes.detach().cpu().numpy().astype(np.float32, copy=False),
+                          self.labels.detach().cpu().numpy().astype(np.int64, copy=False),
+                          self.scores.detach().cpu().numpy().astype(np.float32, copy=False),
+                          self.masks.detach().cpu().numpy().astype(bool, copy=False), list(self.names), soft)

@@ -32,7 +32,7 @@ def masks_to_rles(masks: np.ndarray) -> list[dict[str, Any]]:
     # [N, W, H] block is exactly that. OpenCV's blocked transpose is ~10x faster than NumPy's strided copy
     # of the whole stack (100 masks of 720p: 0.03 s against 0.4 s).
     columns = np.empty((len(masks), masks.shape[2], masks.shape[1]), np.uint8)
-    for mask, column in zip(as_bytes, columns):
+    for mask, column in zip(as_bytes, columns, strict=True):
         cv2.transpose(np.ascontiguousarray(mask), dst=column)
     rles = mask_utils.encode(columns.transpose(2, 1, 0))
     for rle in rles:

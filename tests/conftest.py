@@ -37,13 +37,27 @@ def image_dir(tmp_path: Path) -> Path:
     return folder
 
 
+def save_small_checkpoint(path: Path, class_names: list[str]) -> Path:
+    """A splashseg checkpoint at ``path`` of a random-init maskrcnn_small (64/96 px) for ``class_names``
+    (background excluded)."""
+    from splashseg.models import load_model, save_checkpoint
+
+    loaded = load_model("maskrcnn_small", "none", class_names=["__background__", *class_names], min_size=64,
+                        max_size=96)
+    save_checkpoint(path, loaded.model.state_dict(), loaded.meta)
+    return path
+
+
+def refused(result: object, *words: str) -> None:
+    """``result`` (click's) is exit 2 whose last line is one ``error:`` line holding every word, no traceback."""
+    assert result.exit_code == 2, result.output
+    line = result.output.strip().splitlines()[-1]
+    assert line.startswith("error: ") and "Traceback" not in result.output
+    for word in words:
+        assert word in line, line
+
+
 @pytest.fixture(scope="session")
 def small_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A splashseg checkpoint of a random-init maskrcnn_small with 3 named classes."""
-    from splashseg.models import load_model, save_checkpoint
-
-    loaded = load_model("maskrcnn_small", "none", class_names=["__background__", "balloon", "kite", "ball"],
-                        min_size=64, max_size=96)
-    path = tmp_path_factory.mktemp("ckpt") / "small.pt"
-    save_checkpoint(path, loaded.model.state_dict(), loaded.meta)
-    return path
+    return save_small_checkpoint(tmp_path_factory.mktemp("ckpt") / "small.pt", ["balloon", "kite", "ball"])

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import save_small_checkpoint
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_import_property import json_values, mutate
@@ -21,7 +22,6 @@ from splashseg.data.coco import load_split
 from splashseg.data.torch_dataset import CocoInstances
 from splashseg.data.validate import validate_coco
 from splashseg.errors import InputError
-from splashseg.models import load_model, save_checkpoint
 
 SMALL = ["--model", "maskrcnn_small", "--min-size", "64", "--max-size", "96", "--device", "cpu"]
 
@@ -33,10 +33,7 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    loaded = load_model("maskrcnn_small", "none", class_names=["__background__", *CLASSES], min_size=64, max_size=96)
-    path = tmp_path_factory.mktemp("ckpt") / "shapes.pt"
-    save_checkpoint(path, loaded.model.state_dict(), loaded.meta)
-    return path
+    return save_small_checkpoint(tmp_path_factory.mktemp("ckpt") / "shapes.pt", CLASSES)
 
 
 def _edited(clean: Path, tmp_path: Path, split: str, edit: Any) -> tuple[Path, dict[str, Any]]:

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import save_small_checkpoint
 from test_train_data import CLASSES, make_dataset, one_thread  # noqa: F401 (autouse fixture)
 
 from splashseg.cli import main
 from splashseg.data.coco import annotation_mask, load_split, mask_to_rle
 from splashseg.data.torch_dataset import CocoInstances
-from splashseg.models import load_model, save_checkpoint
 from splashseg.predict import Detections, coco_results
 from splashseg.train import coco_evaluate
 
@@ -91,12 +91,7 @@ def test_ground_truth_through_coco_results_scores_one(dataset: Path, rounded: bo
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    loaded = load_model(
-        "maskrcnn_small", "none", class_names=["__background__", *CLASSES], min_size=64, max_size=96
-    )
-    path = tmp_path_factory.mktemp("ckpt") / "shapes.pt"
-    save_checkpoint(path, loaded.model.state_dict(), loaded.meta)
-    return path
+    return save_small_checkpoint(tmp_path_factory.mktemp("ckpt") / "shapes.pt", CLASSES)
 
 
 def test_evaluate_command_prints_tables_and_json(dataset: Path, checkpoint: Path) -> None:

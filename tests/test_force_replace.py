@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SMALL
+from conftest import SMALL, refused
 from fixtures_import import via_polygon, write_image, write_via_project
 
 from splashseg.cli import main
@@ -20,14 +20,6 @@ from splashseg.fsutil import LOCK, STAMP
 
 def run(*args: object) -> object:
     return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def refused(result: object, *words: str) -> None:
-    assert result.exit_code == 2, result.output
-    line = result.output.strip().splitlines()[-1]
-    assert line.startswith("error: ") and "Traceback" not in result.output
-    for word in words:
-        assert word in line, line
 
 
 def files(folder: Path) -> set[str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SMALL
+from conftest import SMALL, refused
 from fixtures_import import via_polygon, write_image, write_json, write_via_project
 from test_train_data import make_dataset
 from video_samples import write_video
@@ -30,14 +30,6 @@ def snapshot(folder: Path) -> dict[str, str]:
     """Every file under ``folder`` (relative path -> sha256), to prove inputs were not touched."""
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def refused(result: object, *words: str) -> None:
-    assert result.exit_code == 2, result.output
-    line = result.output.strip().splitlines()[-1]
-    assert line.startswith("error: ") and "Traceback" not in result.output
-    for word in words:
-        assert word in line, line
 
 
 # -- the shared checks ------------------------------------------------------------------------------

@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SMALL
+from conftest import SMALL, save_small_checkpoint
 from fixtures_import import via_polygon, write_image, write_via_export
 from test_train_data import CLASSES, make_dataset, one_thread  # noqa: F401 (autouse fixture)
 
 from splashseg.cli import main
-from splashseg.models import load_model, save_checkpoint
 
 TRAIN = ["--model", "maskrcnn_small", "--weights", "none", "--min-size", "64", "--max-size", "96", "--device",
          "cpu", "--workers", "0", "--epochs", "1", "--batch-size", "2"]
@@ -26,10 +25,7 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    loaded = load_model("maskrcnn_small", "none", class_names=["__background__", *CLASSES], min_size=64, max_size=96)
-    path = tmp_path_factory.mktemp("ckpt") / "shapes.pt"
-    save_checkpoint(path, loaded.model.state_dict(), loaded.meta)
-    return path
+    return save_small_checkpoint(tmp_path_factory.mktemp("ckpt") / "shapes.pt", CLASSES)
 
 
 @pytest.fixture(scope="module")

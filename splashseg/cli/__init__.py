@@ -7,6 +7,8 @@ traceback instead.
 
 from __future__ import annotations
 
+import functools
+
 import click
 
 from .. import __version__
@@ -44,6 +46,29 @@ SHORT_HELP = {
 }
 
 
+# The commands that share their work between torchrun's ranks; every other one refuses under torchrun.
+SHARED_UNDER_TORCHRUN = ("train", "detect", "splash", "video")
+
+
+def refuse_unshared(command: click.Command) -> click.Command:
+    """``command`` started by torchrun: exit 2 on every rank, one line from rank 0 (it would run whole on
+    each rank), unless it is one of :data:`SHARED_UNDER_TORCHRUN`."""
+    if command.name in SHARED_UNDER_TORCHRUN:
+        return command
+    from ..distributed import refuse_under_torchrun
+
+    callback = command.callback
+
+    @functools.wraps(callback)
+    def refusing(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        refuse_under_torchrun(f"{command.name} does not share its work between torchrun's ranks: run it as one "
+                              f"process (splashseg {command.name} ...); {', '.join(SHARED_UNDER_TORCHRUN)} do")
+        return callback(*args, **kwargs)
+
+    command.callback = refusing
+    return command
+
+
 def _register() -> None:
     from . import data_cmds, demo_cmd, model_cmds, predict_cmds, train_cmds, video_cmds
     from .options import refuse_empty_values
@@ -51,7 +76,7 @@ def _register() -> None:
     for module in (data_cmds, train_cmds, predict_cmds, video_cmds, model_cmds, demo_cmd):
         for command in module.COMMANDS:
             command.short_help = SHORT_HELP[command.name]
-            main.add_command(refuse_empty_values(command))
+            main.add_command(refuse_unshared(refuse_empty_values(command)))
 
 
 if torch_pair_problem() is None:  # the command modules import torchvision: only register them when it works

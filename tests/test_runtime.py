@@ -146,7 +146,8 @@ def test_the_torch_model_is_left_unchanged(small_model: torch.nn.Module, filled_
     accelerated = apply_runtime(small_model, FP32, model_name="maskrcnn_small", cache=filled_cache)
     assert type(small_model.backbone).__name__ == "BackboneWithFPN"
     assert type(accelerated.backbone).__name__ == "OpenVINOBackbone"
-    assert accelerated.roi_heads.box_roi_pool is small_model.roi_heads.box_roi_pool
+    assert accelerated.roi_heads.box_roi_pool.pool is small_model.roi_heads.box_roi_pool  # wrapped, shared
+    assert type(small_model.roi_heads.box_roi_pool).__name__ == "MultiScaleRoIAlign"
 
 
 def test_detect_and_splash_report_the_runtime_and_model_seconds(image_dir: Path, tmp_path: Path) -> None:

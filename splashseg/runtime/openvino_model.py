@@ -21,7 +21,7 @@ from torch import nn
 from torchvision.models.detection.transform import GeneralizedRCNNTransform
 
 from ..errors import InputError
-from .cache import cache_root, checked_entry, weights_hash, write_manifest
+from .cache import cache_root, checked_entry, update_manifest, weights_hash
 from .parts import PARTS, DensePart, Examples, module_at
 from .paste import pasting_transform
 
@@ -65,7 +65,7 @@ def _convert(model: nn.Module, parts: list[DensePart], folder: Path) -> None:
             module, inputs = part.export(model, examples)
             converted = ov.convert_model(module, example_input=inputs, input=part.input_shapes(inputs))
         ov.save_model(converted, folder / f"{part.name}.xml", compress_to_fp16=False)
-    write_manifest(folder)
+    update_manifest(folder)
 
 
 def _build_entry(model: nn.Module, parts: list[DensePart], folder: Path) -> None:
@@ -132,5 +132,5 @@ def openvino_model(model: nn.Module, *, precision: str = "fp32", model_name: str
         replacements[part.path] = part.runner(compiled, model, map_names)
     if isinstance(model.transform, GeneralizedRCNNTransform):
         replacements[("transform",)] = pasting_transform(model.transform)
-    write_manifest(folder)  # vouch for the blobs OpenVINO has just cached
+    update_manifest(folder)  # vouch for any blob OpenVINO has just cached (hashes only new files)
     return with_parts(model, replacements)

@@ -39,12 +39,13 @@ def cache_root() -> Path:
 
 
 def weights_hash(model: torch.nn.Module) -> str:
-    """SHA-256 (hex) of ``model``'s state dict: every name, dtype, shape and value, in name order."""
+    """SHA-256 (hex) of ``model``'s state dict: every name, dtype, shape and value, in name order. The
+    tensors' memory is hashed where it lies (no copy unless a tensor is not contiguous or not on the CPU)."""
     digest = hashlib.sha256()
     for name, tensor in sorted(model.state_dict().items()):
         data = tensor.detach().cpu().contiguous()
         digest.update(f"{name}:{data.dtype}:{tuple(data.shape)};".encode())
-        digest.update(data.reshape(-1).view(torch.uint8).numpy().tobytes())
+        digest.update(data.reshape(-1).view(torch.uint8).numpy())  # uint8 [bytes]: the tensor's own memory
     return digest.hexdigest()
 
 

@@ -20,6 +20,7 @@ from splashseg.runtime.cache import (
     checked_entry,
     file_hash,
     file_stamp,
+    stamps_path,
     update_manifest,
     weights_hash,
 )
@@ -43,6 +44,10 @@ def _manifest(folder: Path) -> dict:
     return json.loads((folder / MANIFEST).read_text())
 
 
+def _stamps(folder: Path) -> dict:
+    return json.loads(stamps_path(folder).read_text())
+
+
 def _flip_a_byte(path: Path) -> None:
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
@@ -52,31 +57,34 @@ def _flip_a_byte(path: Path) -> None:
 def _damaged(folder: Path, match: str) -> None:
     with pytest.warns(DamagedCacheWarning, match=match):
         assert not checked_entry(folder, REQUIRED)
-    assert not folder.exists()
+    assert not folder.exists() and not stamps_path(folder).exists()
 
 
-def test_the_manifest_holds_each_files_hash_and_stamp(entry: Path) -> None:
-    manifest = _manifest(entry)
-    assert sorted(manifest) == ["compiled/123.blob", "model.bin", "model.xml"]
+def test_the_manifest_keeps_its_form_and_the_stamps_lie_beside_the_entry(entry: Path) -> None:
     blob = entry / "compiled" / "123.blob"
-    assert manifest["compiled/123.blob"] == {"sha256": file_hash(blob), "stamp": file_stamp(blob)}
+    assert _manifest(entry) == {name: file_hash(entry / name) for name in ("compiled/123.blob", "model.bin",
+                                                                          "model.xml")}
+    assert sorted(p.name for p in entry.iterdir()) == ["compiled", MANIFEST, "model.bin", "model.xml"]
+    assert _stamps(entry)["compiled/123.blob"] == {"sha256": file_hash(blob), "stamp": file_stamp(blob)}
     assert file_stamp(blob)[0] == 400
 
 
 def test_a_sound_entry_is_trusted_and_its_manifest_left_alone(entry: Path) -> None:
-    before = (entry / MANIFEST).stat().st_mtime_ns, _manifest(entry)
+    def state() -> tuple:
+        return (entry / MANIFEST).stat().st_mtime_ns, stamps_path(entry).stat().st_mtime_ns, _stamps(entry)
+
+    before = state()
     assert checked_entry(entry, REQUIRED)
     update_manifest(entry)  # after compiling, when OpenVINO cached nothing new
-    assert ((entry / MANIFEST).stat().st_mtime_ns, _manifest(entry)) == before
+    assert state() == before
 
 
 def test_only_a_new_blob_is_added_to_the_manifest(entry: Path) -> None:
-    before = _manifest(entry)
-    (entry / "compiled" / "456.blob").write_bytes(b"new blob")
+    before, new = _stamps(entry), entry / "compiled" / "456.blob"
+    new.write_bytes(b"new blob")
     update_manifest(entry)
-    after = _manifest(entry)
-    assert after == {**before, "compiled/456.blob": after["compiled/456.blob"]}
-    assert after["compiled/456.blob"]["sha256"] == file_hash(entry / "compiled" / "456.blob")
+    assert _stamps(entry) == {**before, "compiled/456.blob": {"sha256": file_hash(new), "stamp": file_stamp(new)}}
+    assert _manifest(entry) == {name: record["sha256"] for name, record in _stamps(entry).items()}
 
 
 def test_a_flipped_byte_of_the_same_size_with_a_new_mtime_is_caught(entry: Path) -> None:
@@ -123,17 +131,23 @@ def test_a_touched_file_is_hashed_once_then_trusted_again(entry: Path) -> None:
     weights = entry / "model.bin"
     os.utime(weights, ns=(1, 1_000_000_000))  # same content, another stamp (as after a copy)
     assert checked_entry(entry, REQUIRED)
-    assert _manifest(entry)["model.bin"]["stamp"] == file_stamp(weights)
+    assert _stamps(entry)["model.bin"]["stamp"] == file_stamp(weights)
 
 
-def test_a_manifest_of_hashes_only_is_checked_and_given_stamps(entry: Path) -> None:
-    (entry / MANIFEST).write_text(json.dumps({name: record["sha256"] for name, record in _manifest(entry).items()}))
+def test_an_entry_without_stamps_is_hashed_once_and_given_them(entry: Path) -> None:
+    stamps_path(entry).unlink()  # as 0.3's first form of the cache wrote it
     assert checked_entry(entry, REQUIRED)
-    assert _manifest(entry)["model.xml"] == {"sha256": file_hash(entry / "model.xml"),
-                                            "stamp": file_stamp(entry / "model.xml")}
+    assert _stamps(entry)["model.xml"] == {"sha256": file_hash(entry / "model.xml"),
+                                          "stamp": file_stamp(entry / "model.xml")}
+    stamps_path(entry).unlink()
     _flip_a_byte(entry / "model.xml")
-    (entry / MANIFEST).write_text(json.dumps({name: record["sha256"] for name, record in _manifest(entry).items()}))
     _damaged(entry, "model.xml is missing or changed")
+
+
+def test_a_stamp_counts_only_for_the_hash_it_was_taken_with(entry: Path) -> None:
+    manifest = _manifest(entry)
+    (entry / MANIFEST).write_text(json.dumps({**manifest, "model.bin": "0" * 64}))  # as if rebuilt elsewhere
+    _damaged(entry, "model.bin is missing or changed")
 
 
 def _fixed_model() -> nn.Module:

@@ -2,9 +2,10 @@
 
 One entry per (model name, weights hash, OpenVINO version): a folder holding the converted parts (OpenVINO
 IR, ``.xml`` + ``.bin``: data, never code), OpenVINO's compiled blobs (its ``CACHE_DIR``) and
-``manifest.json``: for every file the entry vouches for, its SHA-256 and its stamp (size, ``st_mtime_ns``,
-``st_ctime_ns``). A file whose stamp matches is trusted without reading it (as Python trusts a ``.pyc`` by
-its source's size and mtime); any other is hashed. A file that does not match its hash, or that the
+``manifest.json``, the SHA-256 of every file the entry vouches for; beside the folder, ``ENTRY.stamps.json``
+holds each file's stamp (size, ``st_mtime_ns``, ``st_ctime_ns``) taken when it was hashed. A file whose stamp
+matches is trusted without reading it (as Python trusts a ``.pyc`` by its source's size and mtime); any
+other is hashed. A file that does not match its hash, or that the
 manifest does not list, makes the entry damaged: it is removed, with a warning, and rebuilt. The ctime
 cannot be set by a program (``os.utime`` sets only atime and mtime), so a file rewritten in place
 always gets hashed; a byte flipped on the disk beneath the file system is not caught.
@@ -69,22 +70,48 @@ def _files(folder: Path) -> list[str]:
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
 
 
+def stamps_path(folder: Path) -> Path:
+    """``ENTRY.stamps.json`` beside the entry ``folder``: outside it, so the entry and its manifest stay in
+    0.3's first form, which an older splashseg sharing the cache checks (it trusts no file it did not list)."""
+    return folder.with_name(f"{folder.name}.stamps.json")
+
+
+def _load_json(path: Path) -> dict:
+    data = json.loads(path.read_text())
+    if not isinstance(data, dict):
+        raise ValueError(f"{path.name} is not a JSON object")
+    return data
+
+
 def read_manifest(folder: Path) -> dict[str, dict]:
-    """``{file name: {"sha256": hex, "stamp": [size, mtime_ns, ctime_ns]}}`` from ``folder``'s manifest (a
-    manifest of 0.3's first form, ``{name: hex}``, has no stamps); ``ValueError`` if malformed."""
-    manifest = json.loads((folder / MANIFEST).read_text())
-    if not isinstance(manifest, dict):
-        raise ValueError(f"{MANIFEST} is not a JSON object")
-    records = {name: {"sha256": record} if isinstance(record, str) else record for name, record in manifest.items()}
-    if not all(isinstance(record, dict) and isinstance(record.get("sha256"), str) for record in records.values()):
-        raise ValueError(f"{MANIFEST} has a record without a SHA-256")
-    return records
+    """``{file name: {"sha256": hex, "stamp": [size, mtime_ns, ctime_ns] or None}}``: the hashes from
+    ``folder``'s manifest (``{name: hex}``; ``ValueError`` if malformed), the stamps from
+    :func:`stamps_path` where it recorded them for those very hashes."""
+    hashes = _load_json(folder / MANIFEST)
+    if not all(isinstance(digest, str) for digest in hashes.values()):
+        raise ValueError(f"{MANIFEST} has a record that is not a SHA-256")
+    try:
+        stamps = _load_json(stamps_path(folder))
+    except (OSError, ValueError):
+        stamps = {}
+    return {name: {"sha256": digest, "stamp": stamps[name]["stamp"] if isinstance(stamps.get(name), dict)
+                   and stamps[name].get("sha256") == digest else None} for name, digest in hashes.items()}
 
 
-def _save_manifest(folder: Path, records: dict[str, dict]) -> None:
-    temporary = folder / f".{MANIFEST}.{os.getpid()}.tmp"
-    temporary.write_text(json.dumps(records, indent=1, sort_keys=True))
-    os.replace(temporary, folder / MANIFEST)
+def _write_json(path: Path, data: dict) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(data, indent=1, sort_keys=True))
+    os.replace(temporary, path)
+
+
+def _save_manifest(folder: Path, records: dict[str, dict], known: dict[str, dict]) -> None:
+    """Write the hashes of ``records`` to the manifest and their stamps beside the entry, each file only
+    when it differs from ``known`` (what was read)."""
+    hashes = {name: record["sha256"] for name, record in records.items()}
+    if hashes != {name: record["sha256"] for name, record in known.items()}:
+        _write_json(folder / MANIFEST, hashes)
+    if records != known:
+        _write_json(stamps_path(folder), records)
 
 
 def _record(path: Path) -> dict:
@@ -102,8 +129,7 @@ def update_manifest(folder: Path) -> None:
         known = {}
     records = {name: known[name] if known.get(name, {}).get("stamp") == file_stamp(folder / name)
                else _record(folder / name) for name in _files(folder)}
-    if records != known:
-        _save_manifest(folder, records)
+    _save_manifest(folder, records, known)
 
 
 def _verify(folder: Path, records: dict[str, dict]) -> tuple[str | None, dict[str, dict]]:
@@ -124,7 +150,7 @@ def _verify(folder: Path, records: dict[str, dict]) -> tuple[str | None, dict[st
 def damage(folder: Path, required: tuple[str, ...] = ()) -> tuple[str | None, dict[str, dict] | None]:
     """Why the entry ``folder`` cannot be trusted (a file missing, changed or unlisted, or one of the
     ``required`` file names absent), or ``None``; and, when files were touched or copied but hold what they
-    held, the manifest records with their new stamps (else ``None``)."""
+    held, the records with their new stamps (else ``None``)."""
     try:
         records = read_manifest(folder)
     except (OSError, ValueError) as exc:
@@ -136,7 +162,7 @@ def damage(folder: Path, required: tuple[str, ...] = ()) -> tuple[str | None, di
     if absent:
         return f"{absent[0]} is missing", None
     problem, renewed = _verify(folder, records)
-    return problem, ({**records, **renewed} if renewed and problem is None else None)
+    return problem, {**records, **renewed} if renewed and problem is None else None
 
 
 def checked_entry(folder: Path, required: tuple[str, ...] = ()) -> bool:
@@ -148,8 +174,9 @@ def checked_entry(folder: Path, required: tuple[str, ...] = ()) -> bool:
     problem, renewed = damage(folder, required)
     if problem is None:
         if renewed is not None:
-            _save_manifest(folder, renewed)
+            _write_json(stamps_path(folder), renewed)  # the hashes are as the manifest has them
         return True
     warnings.warn(f"splashseg cache {folder}: {problem}; rebuilding it", DamagedCacheWarning, stacklevel=3)
     shutil.rmtree(folder, ignore_errors=True)
+    stamps_path(folder).unlink(missing_ok=True)
     return False

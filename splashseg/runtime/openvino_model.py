@@ -21,7 +21,7 @@ from torch import nn
 from torchvision.models.detection.transform import GeneralizedRCNNTransform
 
 from ..errors import InputError
-from .cache import cache_root, checked_entry, update_manifest, weights_hash
+from .cache import cache_root, checked_entry, stamps_path, update_manifest, weights_hash
 from .parts import PARTS, DensePart, Examples, module_at
 from .paste import pasting_transform
 
@@ -69,17 +69,20 @@ def _convert(model: nn.Module, parts: list[DensePart], folder: Path) -> None:
 
 
 def _build_entry(model: nn.Module, parts: list[DensePart], folder: Path) -> None:
-    """Convert into a temporary folder, then rename it to ``folder`` (another process may win the race)."""
+    """Convert into a temporary folder, then rename it and its stamps to ``folder``'s (another process may
+    win the race)."""
     temporary = folder.parent / f".{folder.name}.{os.getpid()}.tmp"
     shutil.rmtree(temporary, ignore_errors=True)
     try:
         _convert(model, parts, temporary)
         os.replace(temporary, folder)
+        os.replace(stamps_path(temporary), stamps_path(folder))
     except OSError:
         if not folder.is_dir():
             raise
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
+        stamps_path(temporary).unlink(missing_ok=True)
 
 
 def _shallow(module: nn.Module) -> nn.Module:

@@ -80,6 +80,11 @@ def run_tracker(frames, detections, stride: int, propagate: str, hold: int = 3):
     return tracker, history, seconds / len(frames)
 
 
+def full_masks(found) -> np.ndarray:
+    """float32 [N, H, W]: an Instances' masks on the whole frame."""
+    return np.stack([s.full() for s in found.softs]) if len(found) else np.zeros((0, *found.frame_size), np.float32)
+
+
 def flow_iou(frames, detections, truth, stride: int, propagate: str) -> dict:
     """(a): mean IoU of carried masks against the model's masks on the frames the model skipped."""
     _, history, seconds = run_tracker(frames, detections, stride, propagate)
@@ -89,7 +94,7 @@ def flow_iou(frames, detections, truth, stride: int, propagate: str) -> dict:
             continue
         carried = np.stack([s.mask for s in states]) if states else np.zeros((0, *frames[0].shape[:2]), np.float32)
         for masks in truth:
-            model_mask, track_mask = best(detections[t].masks, masks[t]), best(carried, masks[t], 0.1)
+            model_mask, track_mask = best(full_masks(detections[t]), masks[t]), best(carried, masks[t], 0.1)
             if model_mask is None:
                 continue  # the model itself missed the object here: nothing to compare with
             if track_mask is None:

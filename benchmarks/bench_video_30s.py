@@ -8,6 +8,10 @@ weights saved as a state dict (the same network every run); ``--conf 0.6`` finds
 ``--conf 0.05`` about a hundred. Each run is ``splashseg video`` as a new process with ``--runtime auto
 --stride 5 --propagate flow``; the OpenVINO cache is filled by a short run first. Prints one JSON line per
 run: wall seconds (start-up included), the video's fps, its tracks, and ``stage_seconds``.
+
+``--ratio N``: instead, on the first ``N`` frames, ``--runtime torch --stride 1`` (every frame through the
+model in torch fp32: what 0.2 did) against ``--runtime auto --stride 5 --propagate flow``, per ``--conf``;
+prints both runs and the fps ratio (issue 19's target: >= 10x with ``--conf 0.6``).
 """
 
 from __future__ import annotations
@@ -45,15 +49,17 @@ def thirty_second_clip(target: Path, frames: int = 900, fps: int = 30) -> Path:
     return target
 
 
-def run_video(clip: Path, weights: Path, out: Path, conf: float, extra: list[str]) -> dict:
+def run_video(clip: Path, weights: Path, out: Path, conf: float, extra: list[str], runtime: str = "auto",
+              stride: int = 5) -> dict:
     command = [sys.executable, "-m", "splashseg", "video", str(clip), "--model", "maskrcnn_resnet50_fpn",
-               "--weights", str(weights), "--conf", str(conf), "--device", "cpu", "--runtime", "auto",
-               "--stride", "5", "--propagate", "flow", "--out", str(out), "--force", "--json", "-q", *extra]
+               "--weights", str(weights), "--conf", str(conf), "--device", "cpu", "--runtime", runtime,
+               "--stride", str(stride), "--propagate", "flow", "--out", str(out), "--force", "--json", "-q", *extra]
     start = time.perf_counter()
     done = subprocess.run(command, check=True, capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     report = json.loads(done.stdout)
-    return {"conf": conf, "wall_seconds": round(time.perf_counter() - start, 1), "frames": report["frames"],
+    return {"conf": conf, "runtime_option": runtime, "stride": stride,
+            "wall_seconds": round(time.perf_counter() - start, 1), "frames": report["frames"],
             "model_frames": report["model_frames"], "fps": report["fps"], "tracks": len(report["tracks"]),
             "runtime": report.get("runtime"), "stage_seconds": report.get("stage_seconds")}
 
@@ -62,16 +68,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--conf", nargs="+", type=float, default=[0.6, 0.05])
     parser.add_argument("--frames", type=int, default=900)
+    parser.add_argument("--ratio", type=int, default=None, metavar="N",
+                        help="torch at stride 1 against auto at stride 5 on the first N frames")
     args = parser.parse_args()
     print(json.dumps({"threads": torch.get_num_threads(), "load_average": os.getloadavg()}))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        clip, weights = thirty_second_clip(tmp / "clip720.mp4", args.frames), tmp / "seeded.pt"
+        clip, weights = thirty_second_clip(tmp / "clip720.mp4", args.ratio or args.frames), tmp / "seeded.pt"
         torch.save(seeded_model("maskrcnn_resnet50_fpn").state_dict(), weights)
         short = thirty_second_clip(tmp / "short.mp4", 10)
         run_video(short, weights, tmp / "warm.mp4", 0.6, [])  # fills the OpenVINO cache
         for conf in args.conf:
-            print(json.dumps(run_video(clip, weights, tmp / f"out-{conf}.mp4", conf, [])), flush=True)
+            if args.ratio is None:
+                print(json.dumps(run_video(clip, weights, tmp / f"out-{conf}.mp4", conf, [])), flush=True)
+                continue
+            slow = run_video(clip, weights, tmp / f"torch-{conf}.mp4", conf, [], runtime="torch", stride=1)
+            fast = run_video(clip, weights, tmp / f"auto-{conf}.mp4", conf, [])
+            print(json.dumps(slow), json.dumps(fast), sep="\n", flush=True)
+            print(json.dumps({"conf": conf, "fps_ratio": round(fast["fps"] / slow["fps"], 2),
+                              "wall_ratio": round(slow["wall_seconds"] / fast["wall_seconds"], 2)}), flush=True)
 
 
 if __name__ == "__main__":

@@ -67,13 +67,14 @@ def replaying(predictor, folder: Path) -> dict:
     spent = {"model_seconds": 0.0, "model_frames": 0}
     folder.mkdir(parents=True, exist_ok=True)
 
-    def predict_tensors(images):
+    def predict_tensors(images, **options):
         results = []
         for image in images:
-            path = folder / (hashlib.sha1(image.contiguous().cpu().numpy().tobytes()).hexdigest() + ".pt")
+            key = hashlib.sha1(image.contiguous().cpu().numpy().tobytes()).hexdigest() + str(sorted(options.items()))
+            path = folder / (hashlib.sha1(key.encode()).hexdigest() + ".pt")
             if not path.exists():
                 started = time.perf_counter()
-                torch.save(real([image])[0], path)
+                torch.save(real([image], **options)[0], path)
                 spent["model_seconds"] += time.perf_counter() - started
                 spent["model_frames"] += 1
             results.append(torch.load(path, weights_only=False))

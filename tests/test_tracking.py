@@ -12,6 +12,7 @@ from splashseg.predict import Detections
 from splashseg.video.flow import FlowPropagator
 from splashseg.video.instances import Instances, empty_instances
 from splashseg.video.keep import keep_mask
+from splashseg.video.soft_mask import SoftMask
 from splashseg.video.track_store import TrackStore
 from splashseg.video.tracking import Tracker
 
@@ -131,9 +132,8 @@ def test_one_object_named_twice_is_one_track():
     tracker = Tracker()
     for t in range(4):
         found = fake_detections(clip, t)
-        tracker.update(t, Instances(np.concatenate([found.masks, found.masks[:1]]),
-                                    np.concatenate([found.boxes, found.boxes[:1]]),
-                                    np.append(found.scores, 0.5), [*found.names, "kite"]))
+        tracker.update(t, Instances([*found.softs, found.softs[0]], np.concatenate([found.boxes, found.boxes[:1]]),
+                                    np.append(found.scores, 0.5), [*found.names, "kite"], found.frame_size))
     assert tracker.log.ids() == [1, 2] and tracker.log.tracks()[0].class_name == "ball"
 
 
@@ -142,7 +142,8 @@ def test_boxes_match_when_masks_are_empty():
     tracker = Tracker()
     for t in range(10):
         found = fake_detections(clip, t)
-        tracker.update(t, Instances(np.zeros_like(found.masks), found.boxes, found.scores, found.names),
+        empty = np.zeros((len(found), *found.frame_size), np.float32)
+        tracker.update(t, Instances.of_masks(empty, found.boxes, found.scores, found.names),
                        FlowPropagator().advance(clip.frames[t]))
     assert tracker.log.ids() == [1, 2]
     assert [len(track.entries) for track in tracker.log.tracks()] == [10, 10]
@@ -154,7 +155,7 @@ def test_detections_on_any_device_and_empty_frames():
     for t in range(3):
         found = fake_detections(clip, t)
         detections = Detections(torch.from_numpy(found.boxes), torch.tensor([1, 2]), torch.from_numpy(found.scores),
-                                torch.from_numpy(found.masks >= 0.5), list(found.names))
+                                torch.from_numpy(np.stack([s.full() for s in found.softs]) >= 0.5), list(found.names))
         tracker.update(t, detections)
     states = tracker.update(3, empty_instances(*SIZE))  # nothing found: both held
     assert [(s.id, s.source) for s in states] == [(1, "hold"), (2, "hold")]
@@ -194,7 +195,10 @@ def test_bad_parameters_are_input_errors(name, value):
 
 def test_instances_must_agree():
     with pytest.raises(ValueError, match="disagree"):
-        Instances(np.zeros((2, 4, 4), np.float32), boxes_of(np.zeros((1, 4, 4))), np.zeros(2, np.float32), ["a", "b"])
+        Instances.of_masks(np.zeros((2, 4, 4), np.float32), boxes_of(np.zeros((1, 4, 4))), np.zeros(2, np.float32),
+                           ["a", "b"])
+    with pytest.raises(ValueError, match="disagree"):  # a mask of another frame size
+        Instances([SoftMask.empty((4, 4))], np.zeros((1, 4), np.float32), np.zeros(1, np.float32), ["a"], (8, 8))
 
 
 def test_stored_tracks_give_pass_2_the_first_pass_tracks():
@@ -205,7 +209,8 @@ def test_stored_tracks_give_pass_2_the_first_pass_tracks():
     for t, frame in enumerate(clip.frames):
         found = fake_detections(clip, t) if t % 2 == 0 else None
         if found is not None:
-            found.masks[0] *= 0.8  # a soft mask
+            first = found.softs[0]
+            found.softs[0] = SoftMask(first.x, first.y, first.values * 0.8, first.frame_size)  # a soft mask
         history.append(tracker.update(t, found, propagator.advance(frame)))
         store.put(t, history[-1])
     assert len(store) == 10 and store.get(99, {}) == []

@@ -98,7 +98,7 @@ def fake_detections(clip: Clip, frame: int, *, drop: set[int] = frozenset(), ext
         scores.append(0.6)
     height, width = clip.frames[0].shape[:2]
     stack = np.array(masks, np.float32).reshape(-1, height, width)
-    return Instances(stack, boxes_of(stack), np.array(scores, np.float32), names)
+    return Instances.of_masks(stack, boxes_of(stack), np.array(scores, np.float32), names)
 
 
 def boxes_of(masks: np.ndarray) -> np.ndarray:

@@ -124,7 +124,7 @@ def run_video(job: VideoJob, predictor: Predictor, style: SplashStyle, reporter:
     started = time.perf_counter()
     config = job.config
     # a splash with a CUDA model keeps its frames on that GPU (uploaded once, composited there, copied back)
-    backend = build_backend(predictor, refine=config.refine, frames_on_model=config.render == "splash")
+    backend = build_backend(predictor, refine=config.refine, frames_on_model=config.render == "splash", crops=True)
     clock = StageClock()  # seconds per stage for --json (video.stages.STAGES), timed where each runs
     mark = predictor.speed_mark()  # the predictor may have done other videos of the run
     options = PipelineOptions(batch_size=predictor.batch_size, stride=config.stride, transfer=backend.transfer,

@@ -3,12 +3,15 @@
 Two classes with the same fields and methods, so a job that chose its backend once never has to ask
 which one it holds: :class:`Detections` (NumPy, from ``Predictor.__call__``) and
 :class:`DeviceDetections` (torch tensors on the model's device, from ``Predictor.predict_tensors``).
+:class:`CroppedDetections` (``crops=True``) holds each mask only around its object, for a caller that
+never needs them as whole pictures (video's tracker).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -102,3 +105,43 @@ class DeviceDetections:
                           self.labels.detach().cpu().numpy().astype(np.int64, copy=False),
                           self.scores.detach().cpu().numpy().astype(np.float32, copy=False),
                           self.masks.detach().cpu().numpy().astype(bool, copy=False), list(self.names), soft)
+
+
+class MaskCrop(NamedTuple):
+    """One instance's hard mask around its object: ``bits`` bool ``[h, w]`` with its top-left pixel at
+    column ``x``, row ``y`` of the picture; the mask is False everywhere else."""
+
+    x: int
+    y: int
+    bits: np.ndarray
+
+
+@dataclass
+class CroppedDetections:
+    """The instances of one image with each mask as a :class:`MaskCrop` (host NumPy): the same pixels as
+    :class:`Detections` ``masks``, without ``N`` whole pictures (100 instances on a 720p frame: 92 MB).
+
+    boxes float32 ``[N, 4]``, labels int64 ``[N]``, scores float32 ``[N]``, crops ``N`` :class:`MaskCrop`,
+    names ``N`` class names, image_size ``(H, W)``.
+    """
+
+    boxes: np.ndarray
+    labels: np.ndarray
+    scores: np.ndarray
+    crops: list[MaskCrop]
+    names: list[str]
+    image_size: tuple[int, int]
+
+    def __len__(self) -> int:
+        return int(self.labels.shape[0])
+
+    def full_masks(self) -> np.ndarray:
+        """bool ``[N, H, W]``: the masks on the whole picture (as :class:`Detections` holds them)."""
+        out = np.zeros((len(self), *self.image_size), bool)
+        for full, (x, y, bits) in zip(out, self.crops, strict=True):
+            full[y:y + bits.shape[0], x:x + bits.shape[1]] = bits
+        return out
+
+    def to_numpy(self) -> CroppedDetections:
+        """Already on the host: itself."""
+        return self

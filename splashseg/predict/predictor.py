@@ -11,8 +11,9 @@ from torch import nn
 from torchvision.ops import nms
 
 from ..errors import InputError
-from ..runtime import RuntimeChoice, apply_runtime, resolve_runtime
-from .detections import Detections, DeviceDetections
+from ..runtime import RuntimeChoice, apply_runtime, resolve_runtime, unpasted_model
+from ..runtime.paste import box_crops
+from .detections import CroppedDetections, Detections, DeviceDetections, MaskCrop
 
 IGNORED_NAMES = ("__background__", "N/A")
 AGNOSTIC_IOU = 0.7
@@ -100,6 +101,7 @@ class Predictor:
         choice = runtime if isinstance(runtime, RuntimeChoice) else resolve_runtime(runtime, self.device, amp=amp)
         self.runtime_label = choice.label
         self.model = apply_runtime(model, choice, model_name=model_name)
+        self._unpasted: nn.Module | None = None  # the model's view for crops=True, made on first use
         self.model_seconds = 0.0
         self.images_seen = 0
 
@@ -119,33 +121,42 @@ class Predictor:
                     f"--max-size {transform.max_size}, its short side would be 0 pixels)")
         return None
 
-    def __call__(self, images: Sequence[np.ndarray]) -> list[Detections]:
-        """images: RGB ``uint8 [H, W, 3]`` arrays (sizes may differ). Returns NumPy detections."""
+    def __call__(self, images: Sequence[np.ndarray], *, crops: bool = False) -> list[Detections]:
+        """images: RGB ``uint8 [H, W, 3]`` arrays (sizes may differ). Returns NumPy detections
+        (:class:`CroppedDetections` with ``crops``: each mask only around its object)."""
         tensors = [torch.from_numpy(np.require(img, np.uint8, ["C", "W"])) for img in images]  # [H, W, 3]
         if self.device.type == "cuda":  # page-locked host memory: the copy to the GPU runs asynchronously
             tensors = [t.pin_memory() for t in tensors]
         tensors = [t.permute(2, 0, 1) for t in tensors]  # [3, H, W] views
-        return [det.to_numpy() for det in self.predict_tensors(tensors)]
+        return [det.to_numpy() for det in self.predict_tensors(tensors, crops=crops)]
 
-    def predict_tensors(self, images: Sequence[torch.Tensor]) -> list[DeviceDetections]:
+    def predict_tensors(self, images: Sequence[torch.Tensor], *, crops: bool = False) -> list[DeviceDetections]:
         """images: RGB ``[3, H, W]`` tensors on any device, ``uint8`` in 0-255 or float in ``[0, 1]``
-        (as the evaluation transforms make them). Results stay on the model's device."""
+        (as the evaluation transforms make them). Results stay on the model's device; with ``crops``
+        they are host :class:`CroppedDetections` (no mask is pasted into a whole picture)."""
         results: list[DeviceDetections] = []
         for batch in _batches(list(images), self.batch_size):
-            results.extend(self._forward(batch))
+            results.extend(self._forward(batch, crops))
         return results
 
+    def _model_for(self, crops: bool) -> nn.Module:
+        if crops and self._unpasted is None:
+            self._unpasted = unpasted_model(self.model)
+        return self._unpasted if crops else self.model
+
     @torch.inference_mode()
-    def _forward(self, batch: Sequence[torch.Tensor]) -> list[DeviceDetections]:
+    def _forward(self, batch: Sequence[torch.Tensor], crops: bool = False) -> list[DeviceDetections]:
         inputs = [_model_input(img.to(self.device, non_blocking=True)) for img in batch]  # [3, H, W] in [0, 1]
+        model = self._model_for(crops)
         started = time.perf_counter()
         with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.amp):
-            outputs = self.model(inputs)
+            outputs = model(inputs)
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
         self.model_seconds += time.perf_counter() - started
         self.images_seen += len(inputs)
-        return [self._to_detections(out, img.shape[-2:]) for out, img in zip(outputs, inputs, strict=True)]
+        convert = self._to_crops if crops else self._to_detections
+        return [convert(out, img.shape[-2:]) for out, img in zip(outputs, inputs, strict=True)]
 
     def speed(self, since: tuple[float, int] = (0.0, 0)) -> dict[str, float | int | str]:
         """``{"runtime": "openvino-bf16", "model_seconds": total, "model_seconds_per_image": mean}`` for
@@ -159,9 +170,9 @@ class Predictor:
         """Model seconds and images so far, for :meth:`speed`'s ``since``."""
         return self.model_seconds, self.images_seen
 
-    def _to_detections(self, out: dict[str, torch.Tensor], size: torch.Size) -> DeviceDetections:
-        scores = out["scores"].float()
-        labels = out["labels"]
+    def _kept(self, out: dict[str, torch.Tensor]) -> torch.Tensor:
+        """bool ``[N]``: the model's instances that pass ``conf``, the class filter and agnostic NMS."""
+        scores, labels = out["scores"].float(), out["labels"]
         keep = scores >= self.conf
         if self.class_ids is not None:
             keep &= torch.isin(labels, self.class_ids.to(labels.device))
@@ -170,6 +181,30 @@ class Predictor:
             best = nms(out["boxes"][survivors].float(), scores[survivors], AGNOSTIC_IOU)
             keep = torch.zeros_like(keep)
             keep[survivors[best]] = True
+        return keep
+
+    def _names(self, labels: torch.Tensor) -> list[str]:
+        return [self.class_names[i] if i < len(self.class_names) else str(i) for i in labels.tolist()]
+
+    def _to_crops(self, out: dict[str, torch.Tensor], size: torch.Size) -> CroppedDetections:
+        """An unpasted output (masks ``[N, 1, M, M]``) -> host :class:`CroppedDetections` (a model whose masks
+        come pasted, ``[N, 1, H, W]``, is cut around each mask's pixels instead)."""
+        keep = self._kept(out)
+        boxes, labels, scores = out["boxes"][keep].float(), out["labels"][keep], out["scores"][keep].float()
+        height, width = int(size[0]), int(size[1])
+        if "masks" not in out:
+            crops = [MaskCrop(0, 0, np.zeros((0, 0), bool)) for _ in range(len(labels))]
+        elif self._unpasted is self.model:  # no torchvision transform to leave them unpasted: cut around each
+            crops = [_cut(mask > self.mask_threshold) for mask in out["masks"][keep, 0]]
+        else:
+            crops = [MaskCrop(x, y, (values > self.mask_threshold).cpu().numpy())
+                     for x, y, values in box_crops(out["masks"][keep].float(), boxes, (height, width))]
+        return CroppedDetections(boxes.cpu().numpy(), labels.cpu().numpy().astype(np.int64, copy=False),
+                                 scores.cpu().numpy(), crops, self._names(labels), (height, width))
+
+    def _to_detections(self, out: dict[str, torch.Tensor], size: torch.Size) -> DeviceDetections:
+        scores, labels = out["scores"].float(), out["labels"]
+        keep = self._kept(out)
         if "masks" not in out:
             soft = torch.zeros((int(keep.sum()), *size), device=scores.device)
         elif bool(keep.all()):  # the model's threshold already kept only these: no copy of N full frames
@@ -177,6 +212,14 @@ class Predictor:
         else:
             soft = out["masks"][keep, 0].float()
         kept_labels = labels[keep]
-        names = [self.class_names[i] if i < len(self.class_names) else str(i) for i in kept_labels.tolist()]
         return DeviceDetections(out["boxes"][keep].float(), kept_labels, scores[keep], soft > self.mask_threshold,
-                                names, soft if self.soft_masks else None)
+                                self._names(kept_labels), soft if self.soft_masks else None)
+
+
+def _cut(mask: torch.Tensor) -> MaskCrop:
+    """bool ``[H, W]`` -> the :class:`MaskCrop` around its True pixels (``[0, 0]`` at (0, 0) when none is)."""
+    rows, cols = mask.any(dim=1).nonzero()[:, 0], mask.any(dim=0).nonzero()[:, 0]
+    if not len(rows):
+        return MaskCrop(0, 0, np.zeros((0, 0), bool))
+    y1, y2, x1, x2 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    return MaskCrop(x1, y1, mask[y1:y2, x1:x2].cpu().numpy())

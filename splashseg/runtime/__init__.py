@@ -32,6 +32,21 @@ def _openvino_model(model: nn.Module, *, precision: str, model_name: str, cache:
 RUNTIME_BUILDERS: dict[str, Callable[..., nn.Module]] = {"torch": _torch_model, "openvino": _openvino_model}
 
 
+def unpasted_model(model: nn.Module) -> nn.Module:
+    """A view of ``model`` (a torchvision R-CNN, any runtime; weights shared, ``model`` unchanged) whose
+    ``masks`` come out unpasted, ``[N, 1, M, M]`` probabilities beside boxes in picture pixels, for
+    :func:`~.paste.box_crops`. A model without torchvision's transform is returned as it is."""
+    from torchvision.models.detection.transform import GeneralizedRCNNTransform
+
+    from .openvino_model import with_parts
+    from .paste import unpasted_transform
+
+    transform = getattr(model, "transform", None)
+    if not isinstance(transform, GeneralizedRCNNTransform):
+        return model
+    return with_parts(model, {("transform",): unpasted_transform(transform)})
+
+
 def apply_runtime(model: nn.Module, choice: RuntimeChoice, *, model_name: str = "model",
                   cache: Path | None = None) -> nn.Module:
     """``model`` ready to run in ``choice``'s runtime (for torch: ``model`` itself; else a copy sharing its
@@ -40,4 +55,5 @@ def apply_runtime(model: nn.Module, choice: RuntimeChoice, *, model_name: str = 
 
 
 __all__ = ["DEFAULT_RUNTIME", "RUNTIMES", "RUNTIME_BUILDERS", "RUNTIME_CHOICES", "RUNTIME_ENV", "TORCH_FP32",
-           "DamagedCacheWarning", "RuntimeChoice", "apply_runtime", "cache_root", "resolve_runtime"]
+           "DamagedCacheWarning", "RuntimeChoice", "apply_runtime", "cache_root", "resolve_runtime",
+           "unpasted_model"]

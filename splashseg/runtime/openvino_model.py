@@ -19,11 +19,13 @@ from pathlib import Path
 import torch
 from torch import nn
 from torchvision.models.detection.transform import GeneralizedRCNNTransform
+from torchvision.ops import MultiScaleRoIAlign
 
 from ..errors import InputError
 from .cache import cache_root, checked_entry, stamps_path, update_manifest, weights_hash
 from .parts import PARTS, DensePart, Examples, module_at
 from .paste import pasting_transform
+from .pooling import ThreadedRoIAlign
 
 MAP_NAMES = "backbone-maps.json"  # the backbone's output names, in order (e.g. ["0", "1", "2", "3", "pool"])
 EXAMPLE_SIZE = (256, 320)  # height, width of the picture the parts are traced on (every size works after)
@@ -114,7 +116,8 @@ def compile_config(precision: str, cache_dir: Path) -> dict[str, str]:
 def openvino_model(model: nn.Module, *, precision: str = "fp32", model_name: str = "model",
                    cache: Path | None = None) -> nn.Module:
     """``model`` (a torchvision Mask R-CNN in eval mode on the CPU) with its dense parts in OpenVINO and
-    its masks pasted by :func:`~splashseg.runtime.paste.paste_masks` (torchvision's numbers, less copying).
+    its masks pasted by :func:`~splashseg.runtime.paste.paste_masks` (torchvision's numbers, less copying)
+    and its RoIAlign on torch's thread count (:class:`~splashseg.runtime.pooling.ThreadedRoIAlign`).
 
     Takes and returns RGB ``[3, H, W]`` float images in ``[0, 1]`` like torchvision's model. precision:
     ``fp32`` or ``bf16``. The first call for a model and weights converts (seconds to a minute); later
@@ -135,5 +138,9 @@ def openvino_model(model: nn.Module, *, precision: str = "fp32", model_name: str
         replacements[part.path] = part.runner(compiled, model, map_names)
     if isinstance(model.transform, GeneralizedRCNNTransform):
         replacements[("transform",)] = pasting_transform(model.transform)
+    for pool in ("box_roi_pool", "mask_roi_pool"):  # torchvision's CPU RoIAlign uses one core
+        if isinstance(getattr(model.roi_heads, pool, None), MultiScaleRoIAlign):
+            replacements[("roi_heads", pool)] = ThreadedRoIAlign(getattr(model.roi_heads, pool),
+                                                                 torch.get_num_threads())
     update_manifest(folder)  # vouch for any blob OpenVINO has just cached (hashes only new files)
     return with_parts(model, replacements)

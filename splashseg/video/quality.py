@@ -32,6 +32,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from .soft_mask import SoftMask, as_soft, nonzero_bounds
+
 CONSISTENCY_ALPHA = 0.01  # Sundaram et al.'s forward-backward tolerance, relative to the flows' size
 CONSISTENCY_BETA = 0.5  # ... and absolute, in pixels^2
 MASK_THRESHOLD = 0.5  # a soft mask's pixel counts as the object's from here (IoU)
@@ -103,49 +105,89 @@ class FrameWarp:
 
     forward, backward: float32 [h, w, 2] (see the module). :meth:`parts` gives one mask pair's share of
     the warping error, so the error of a union of masks that do not overlap is the sum of their parts.
-    Only the pixels a mask pair can reach are read (the current mask, and where the previous one's box
-    moves to), so a small object costs little on a large frame.
+    Only a window of the picture is read per mask pair (the current mask's box, and the previous one's box
+    grown by the pair's largest backward displacement), so a small object costs little on a large frame.
     """
 
     def __init__(self, forward: np.ndarray, backward: np.ndarray) -> None:
         self.forward, self.backward = forward, backward
         self.sources = _sources(backward)  # float32 [h, w] each
+        self.visible = visible(forward, backward)  # bool [h, w], once for all the pair's masks
+        # how far any pixel's source lies from it, whole pixels (x, y): bounds where a moved mask can land
+        self.reach = tuple(int(np.ceil(np.abs(backward[..., axis]).max())) if backward.size else 0
+                           for axis in (0, 1))
 
-    def _visible(self, pixels: np.ndarray) -> np.ndarray:
-        """bool [n]: which of the flat ``pixels`` pass the forward-backward check (see :func:`visible`)."""
-        src_x, src_y = (axis.ravel()[pixels] for axis in self.sources)
-        there, inside = sample(self.forward, src_x, src_y)  # [n, 2]
-        back = self.backward.reshape(-1, 2)[pixels]  # [n, 2]
-        return _consistent(back[None], there[None], inside[None], CONSISTENCY_ALPHA, CONSISTENCY_BETA)[0]
+    def _window(self, previous: SoftMask, current: SoftMask) -> tuple[int, int, int, int] | None:
+        """``(x1, y1, x2, y2)`` (ends exclusive, clipped to the picture): the current mask's box united
+        with the previous one's grown by :attr:`reach` plus 2 pixels; None when both are empty."""
+        boxes = []
+        if not current.is_empty:
+            boxes.append(_box(current))
+        if not previous.is_empty:
+            (x1, y1, x2, y2), (dx, dy) = _box(previous), self.reach
+            boxes.append((x1 - dx - 2, y1 - dy - 2, x2 + dx + 2, y2 + dy + 2))
+        if not boxes:
+            return None
+        height, width = self.backward.shape[:2]
+        x1, y1 = max(0, min(b[0] for b in boxes)), max(0, min(b[1] for b in boxes))
+        x2, y2 = min(width, max(b[2] for b in boxes)), min(height, max(b[3] for b in boxes))
+        return (x1, y1, x2, y2) if x2 > x1 and y2 > y1 else None
 
-    def _reach(self, previous: np.ndarray | None, current: np.ndarray | None) -> np.ndarray:
-        """Flat indices of the pixels where the current mask or the moved previous one can be non-zero."""
-        src_x, src_y = self.sources
-        region = np.zeros(src_x.shape, bool) if current is None else current > 0
-        if previous is not None and previous.any():
-            rows, cols = np.flatnonzero(previous.any(axis=1)), np.flatnonzero(previous.any(axis=0))
-            region |= ((src_x > cols[0] - 1) & (src_x < cols[-1] + 1) &
-                       (src_y > rows[0] - 1) & (src_y < rows[-1] + 1))
-        return np.flatnonzero(region)
+    def _reach(self, previous: SoftMask, current: SoftMask, window: tuple[int, int, int, int]) -> np.ndarray:
+        """bool [y2 - y1, x2 - x1] over ``window``: where the current mask or the moved previous one can
+        be non-zero (the current mask's non-zero pixels, and the pixels coming from the previous one's
+        non-zero box widened by a pixel)."""
+        x1, y1, x2, y2 = window
+        region = current.region(x1, y1, x2, y2) > 0
+        bounds = None if previous.is_empty else nonzero_bounds(previous.values)
+        if bounds is not None:
+            src_x, src_y = (axis[y1:y2, x1:x2] for axis in self.sources)
+            left, top = previous.x + bounds[0], previous.y + bounds[1]
+            right, bottom = previous.x + bounds[2] - 1, previous.y + bounds[3] - 1  # last non-zero column, row
+            region |= (src_x > left - 1) & (src_x < right + 1) & (src_y > top - 1) & (src_y < bottom + 1)
+        return region
 
     def moved(self, previous: np.ndarray) -> np.ndarray:
         """float32 [h, w]: the previous frame's mask moved onto the current frame."""
         return sample(np.asarray(previous, np.float32), *self.sources)[0]
 
-    def parts(self, previous: np.ndarray | None, current: np.ndarray | None) -> tuple[float, float]:
-        """``(sum |M_t - W(M_t-1)|, sum max(M_t, W(M_t-1)))`` over the visible pixels; None is an empty mask."""
-        previous = None if previous is None else np.asarray(previous, np.float32)
-        current = None if current is None else np.asarray(current, np.float32)
-        pixels = self._reach(previous, current)
-        pixels = pixels[self._visible(pixels)]
-        if not len(pixels):
+    def parts(self, previous: np.ndarray | SoftMask | None, current: np.ndarray | SoftMask | None
+              ) -> tuple[float, float]:
+        """``(sum |M_t - W(M_t-1)|, sum max(M_t, W(M_t-1)))`` over the visible pixels. Masks: float32 (or
+        bool) [h, w] arrays or :class:`~.soft_mask.SoftMask` crops of the [h, w] picture; None is empty."""
+        size = self.backward.shape[:2]
+        previous, current = (SoftMask.empty(size) if m is None else as_soft(m) for m in (previous, current))
+        window = self._window(previous, current)
+        if window is None:
             return 0.0, 0.0
-        now = current.ravel()[pixels] if current is not None else np.zeros(len(pixels), np.float32)
-        if previous is None:
-            moved = np.zeros(len(pixels), np.float32)
-        else:
-            moved = sample(previous, *(axis.ravel()[pixels] for axis in self.sources))[0]
+        x1, y1, x2, y2 = window
+        region = self._reach(previous, current, window)  # bool [y2 - y1, x2 - x1]
+        region &= self.visible[y1:y2, x1:x2]
+        if not region.any():
+            return 0.0, 0.0
+        src_x, src_y = (axis[y1:y2, x1:x2][region] for axis in self.sources)  # float32 [n] each, row-major
+        now = current.region(x1, y1, x2, y2)[region]
+        moved = _moved_crop(previous, src_x, src_y)
         return float(np.abs(now - moved).sum()), float(np.maximum(moved, now).sum())
+
+
+def _box(mask: SoftMask) -> tuple[int, int, int, int]:
+    """``(x1, y1, x2, y2)`` (ends exclusive) of a non-empty crop."""
+    return mask.x, mask.y, mask.x + mask.values.shape[1], mask.y + mask.values.shape[0]
+
+
+def _moved_crop(previous: SoftMask, src_x: np.ndarray, src_y: np.ndarray) -> np.ndarray:
+    """float32 [n]: bilinear reads of the previous mask at picture positions (float32 [n] each), from its
+    crop padded by one zero pixel on each side. Equal to reading the whole picture wherever the position
+    lies inside the picture (the four neighbours are the same pixels, the weights the same numbers, bit
+    for bit); the pixels whose position lies outside are not visible and never get here."""
+    if previous.is_empty:
+        return np.zeros(len(src_x), np.float32)
+    height, width = previous.values.shape
+    padded = np.zeros((height + 2, width + 2), np.float32)
+    padded[1:-1, 1:-1] = previous.values
+    # float64 positions: the shift to the crop is exact, so the bilinear weights are the whole picture's
+    return sample(padded, src_x.astype(np.float64) - (previous.x - 1), src_y.astype(np.float64) - (previous.y - 1))[0]
 
 
 def error_of(parts: tuple[float, float]) -> float | None:

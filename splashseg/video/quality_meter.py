@@ -29,27 +29,48 @@ from .track_log import TrackLog
 _SNAP = 1.0 / 255.0  # as MaskSmoother: values this close to 0 or 1 snap to it
 
 
-def small_mask(mask: np.ndarray | SoftMask, shape: tuple[int, int]) -> np.ndarray:
-    """float32 [h, w]: a host mask (bool or float [H, W] in [0, 1], or a track's
-    :class:`~.soft_mask.SoftMask` crop) shrunk to ``shape`` by area averaging.
-    Only the part around its non-zero pixels is shrunk (a small object on a large frame costs little),
-    on the small picture's pixel grid: the same values as shrinking the whole mask when the scale is a
-    whole number (1280x720 or 1920x1080 to 320x180), within a pixel's weight at the part's border else."""
+def small_mask(mask: np.ndarray | SoftMask, shape: tuple[int, int]) -> SoftMask:
+    """A host mask (bool or float [H, W] in [0, 1], or a track's :class:`~.soft_mask.SoftMask` crop)
+    shrunk to ``shape`` ``(h, w)`` by area averaging, as the crop around its non-zero pixels (float32
+    values, ``frame_size == shape``). Only the part around the mask's non-zero pixels is shrunk (a small
+    object on a large frame costs little), on the small picture's pixel grid: the same values as
+    shrinking the whole mask when the scale is a whole number (1280x720 or 1920x1080 to 320x180), within
+    a pixel's weight at the part's border else."""
     soft = as_soft(mask if isinstance(mask, SoftMask) else np.asarray(mask, dtype=np.float32))
     if soft.frame_size == shape:
-        return soft.full()
+        return SoftMask(soft.x, soft.y, soft.values.astype(np.float32, copy=False), shape)
     if soft.is_empty:
-        return np.zeros(shape, np.float32)
-    box = (soft.x, soft.y, soft.x + soft.values.shape[1], soft.y + soft.values.shape[0])
+        return SoftMask.empty(shape)
     (height, width), (small_h, small_w) = soft.frame_size, shape
     scale_x, scale_y = width / small_w, height / small_h
-    left, top = max(0, int(box[0] / scale_x) - 1), max(0, int(box[1] / scale_y) - 1)
-    right, bottom = min(small_w, int(np.ceil(box[2] / scale_x)) + 1), min(small_h, int(np.ceil(box[3] / scale_y)) + 1)
-    small = np.zeros(shape, np.float32)
-    if right > left and bottom > top:
-        crop = soft.region(round(left * scale_x), round(top * scale_y), round(right * scale_x), round(bottom * scale_y))
-        small[top:bottom, left:right] = cv2.resize(crop, (right - left, bottom - top), interpolation=cv2.INTER_AREA)
-    return small
+    x2, y2 = soft.x + soft.values.shape[1], soft.y + soft.values.shape[0]
+    left, top = max(0, int(soft.x / scale_x) - 1), max(0, int(soft.y / scale_y) - 1)
+    right, bottom = min(small_w, int(np.ceil(x2 / scale_x)) + 1), min(small_h, int(np.ceil(y2 / scale_y)) + 1)
+    if right <= left or bottom <= top:
+        return SoftMask.empty(shape)
+    crop = soft.region(round(left * scale_x), round(top * scale_y), round(right * scale_x), round(bottom * scale_y))
+    small = cv2.resize(crop, (right - left, bottom - top), interpolation=cv2.INTER_AREA)  # float32 [h', w']
+    return SoftMask.placed(left, top, small, shape)
+
+
+def _smoothed_one(before: SoftMask | None, mask: SoftMask | None, weight: float) -> SoftMask:
+    """One track's exponential average ``before * (1 - weight) + mask * weight`` (a missing one counts
+    as zero) on the union of the two crops' boxes, with values within 1/255 of 0 or 1 snapped there."""
+    present = [m for m in (before, mask) if m is not None and not m.is_empty]
+    shape = (before if before is not None else mask).frame_size
+    if not present:
+        return SoftMask.empty(shape)
+    x1, y1 = min(m.x for m in present), min(m.y for m in present)
+    x2 = max(m.x + m.values.shape[1] for m in present)
+    y2 = max(m.y + m.values.shape[0] for m in present)
+    now = None if mask is None else mask.region(x1, y1, x2, y2)  # float32 [y2 - y1, x2 - x1]
+    if before is None:
+        value = now * weight
+    else:
+        value = before.region(x1, y1, x2, y2) * (1.0 - weight) + (now * weight if now is not None else 0.0)
+    value[value < _SNAP] = 0.0
+    value[value > 1.0 - _SNAP] = 1.0
+    return SoftMask.placed(x1, y1, value, shape)
 
 
 class TrackFlicker:
@@ -62,7 +83,7 @@ class TrackFlicker:
     def __init__(self, smooth_weight: float | None = None, own_flow: bool = False) -> None:
         self.smooth_weight = smooth_weight
         self._propagator = FlowPropagator() if own_flow else None
-        self._previous: dict[int, np.ndarray] | None = None  # track key -> small (smoothed) mask
+        self._previous: dict[int, SoftMask] | None = None  # track key -> small (smoothed) mask's crop
         self.frames: list[dict[int, tuple[float, float]]] = []  # per frame pair: key -> (difference, area)
 
     def see(self, upright_rgb: np.ndarray, flow: Any, states: Iterable[Any]) -> None:
@@ -79,26 +100,22 @@ class TrackFlicker:
         if flow is None or previous is None or not (previous or current):
             return
         forward, backward = flow.forward(), flow.backward()
-        if forward.shape[:2] != shape or any(m.shape != shape for m in previous.values()):
+        if forward.shape[:2] != shape or any(m.frame_size != shape for m in previous.values()):
             return
         warp = FrameWarp(forward, backward)
         self.frames.append({key: warp.parts(previous.get(key), current.get(key))
                             for key in previous.keys() | current.keys()})
 
-    def _smoothed(self, previous: dict[int, np.ndarray] | None,
-                  current: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
-        """Each track's exponential average (the first frame as it is; a track that ended fades out)."""
+    def _smoothed(self, previous: dict[int, SoftMask] | None,
+                  current: dict[int, SoftMask]) -> dict[int, SoftMask]:
+        """Each track's exponential average (the first frame as it is; a track that ended fades out and
+        is dropped once nothing of it is left)."""
         if previous is None:
             return current
-        weight, out = float(self.smooth_weight), {}
+        out = {}
         for key in previous.keys() | current.keys():
-            mask = current.get(key)
-            before = previous.get(key)
-            value = mask * weight if before is None else before * (1.0 - weight) + (
-                mask * weight if mask is not None else 0.0)
-            value[value < _SNAP] = 0.0
-            value[value > 1.0 - _SNAP] = 1.0
-            if mask is not None or value.any():
+            value = _smoothed_one(previous.get(key), current.get(key), float(self.smooth_weight))
+            if key in current or not value.is_empty:
                 out[key] = value
         return out
 

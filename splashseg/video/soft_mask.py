@@ -111,3 +111,14 @@ class SoftMask:
 def as_soft(mask: np.ndarray | SoftMask) -> SoftMask:
     """``mask`` as a :class:`SoftMask` (a float or bool [H, W] array is cropped; a SoftMask is kept)."""
     return mask if isinstance(mask, SoftMask) else SoftMask.of(np.asarray(mask))
+
+
+def common_region(a: SoftMask, b: SoftMask) -> tuple[np.ndarray, np.ndarray]:
+    """Two masks of one frame as float32 [h, w] arrays over the box around both (empty ``[0, 0]`` when both
+    are): what compares them pixel by pixel (IoU, differences) sees the same as on the whole frame."""
+    boxes = [(m.x, m.y, m.x + m.values.shape[1], m.y + m.values.shape[0]) for m in (a, b) if not m.is_empty]
+    if not boxes:
+        return np.zeros((0, 0), np.float32), np.zeros((0, 0), np.float32)
+    x1, y1 = min(box[0] for box in boxes), min(box[1] for box in boxes)
+    x2, y2 = max(box[2] for box in boxes), max(box[3] for box in boxes)
+    return a.region(x1, y1, x2, y2), b.region(x1, y1, x2, y2)

@@ -16,9 +16,8 @@ count, not the count since a track was born, so an object that first appears on 
 a longer clip still needs ``min_hits``. A track's class is the majority of the model's names for it.
 
 Everything here runs on the host with NumPy, also when the model runs on CUDA: detections are copied to
-the host with :func:`~splashseg.video.instances.host_instances` (masks as bool or float32 [N, H, W]), and
-each detection's mask is cut once to the crop around it (:class:`~splashseg.video.soft_mask.SoftMask`):
-from then on a track costs what its object covers, not the frame.
+the host with :func:`~splashseg.video.instances.host_instances`, each detection's mask as the crop around
+it (:class:`~splashseg.video.soft_mask.SoftMask`): a track costs what its object covers, not the frame.
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ from .instances import Instances, host_instances
 from .matching import Crop, duplicates, match, overlap
 from .motion import Sighting
 from .quality import PropagationScore
-from .soft_mask import SoftMask
+from .soft_mask import SoftMask, common_region
 from .track_log import TrackLog
 
 DEFAULT_IOU = 0.3
@@ -190,7 +189,7 @@ class Tracker:
         if self.tracks and found.frame_size != self.tracks[0].soft.frame_size:
             raise ValueError(f"detections of size {found.frame_size} for frames of size "
                              f"{self.tracks[0].soft.frame_size}")
-        softs = [SoftMask.of(mask) for mask in found.masks]  # each detection cut once
+        softs = found.softs
         crops = [soft.binary() for soft in softs]
         found, crops, softs = self._without_duplicates(found, crops, softs)
         pairs = self._pairs(found, crops)
@@ -215,7 +214,7 @@ class Tracker:
         (tracks found there, ``misses == 0``) against the model's fresh ones, to :attr:`propagation`."""
         if self.propagation is None:
             return
-        again = [(self.tracks[t].mask, found.masks[d]) for t, d in pairs
+        again = [common_region(self.tracks[t].soft, found.softs[d]) for t, d in pairs
                  if self.tracks[t].misses == 0 and self.tracks[t].crop.bits.size]
         self.propagation.add(self._frame, [c for c, _ in again], [f for _, f in again])
 

@@ -22,14 +22,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..device import device_kind
 from ..predict import Predictor, picture_predict, refining
 from ..predict.refined import Refiner
 from ..render import SplashStyle, build_compositor, build_refiner
 from ..render.compositor import Compositor
-from ..video.transfer import FrameTransfer, build_transfer
+
+if TYPE_CHECKING:  # video/ (PyAV, SciPy) loads only when a video job asks for a transfer: not for pictures
+    from ..video.transfer import FrameTransfer
 
 Predict = Callable[[Sequence[Any]], Sequence[Any]]
 
@@ -52,6 +54,8 @@ class Backend:
 
     def transfer(self, quarter_turns: int) -> FrameTransfer:
         """Decoded NumPy frames -> this backend and back (turned upright by ``quarter_turns``)."""
+        from ..video.transfer import build_transfer
+
         return build_transfer(self.device, quarter_turns)
 
 

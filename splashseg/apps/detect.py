@@ -7,6 +7,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from ..configs import known_fields
 from ..console import Reporter
 from ..errors import InputError
 from ..fsutil import check_output_dir, check_output_files, ensure_dir, make_output_dir, weights_file, write_text_atomic
-from ..images import expand_inputs, write_gray_png, write_image
+from ..images import LoadedImage, expand_inputs, write_gray_png, write_image
 from ..predict import Detections, PredictConfig, Predictor, build_predictor, coco_results
 from ..render import draw_detections
 from ..render.cutout import alpha_to_uint8
@@ -130,27 +131,48 @@ class DetectedPictures:
     results: list[dict[str, Any]]
     failed: list[tuple[Path, str]]
 
+    def add(self, written: Future | None) -> None:
+        """Append the outputs of one :func:`_write_picture` (waits for it; raises what it raised)."""
+        if written is not None:
+            results, record = written.result()
+            self.results.extend(results)
+            self.images.append(record)
+
+
+def _write_picture(job: DetectConfig, image: LoadedImage, det: Detections, out_path: Path,
+                   image_id: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Write one picture's overlay (in the input's format) and masks; its COCO results entries (``image_id``)
+    and its ``images`` record. ``image.rgb``: uint8 ``[H, W, 3]``, RGB. Runs in the writer thread."""
+    write_image(out_path, draw_detections(image.rgb, det), format=image.format)
+    if job.save_masks:
+        _save_masks(ensure_dir(job.out / "masks"), out_path.stem, det)
+    if job.soft_masks:
+        _save_soft_masks(ensure_dir(job.out / "soft-masks"), out_path.stem, det)
+    fields = {"file_name": str(image.path), "width": image.width, "height": image.height}
+    record = {"file": str(image.path), "output": str(out_path), "instances": len(det),
+              "classes": dict(Counter(det.names))}
+    return coco_results(det, image_id, image_fields=fields, rounded=True), record
+
 
 def detect_pictures(job: DetectConfig, paths: Sequence[Path], names: dict[Path, str], predictor: Predictor,
                     reporter: Reporter, warn: Callable[[str], None] | None) -> DetectedPictures:
     """Detect in ``paths`` (all or a share of ``job.inputs``) and write their overlays (``names``: the
-    output file name of every input) and masks; ``warn`` is told of each skipped picture."""
-    failures, results, per_image = ReadFailures(), [], []
+    output file name of every input) and masks; ``warn`` is told of each skipped picture.
+
+    One writer thread encodes a picture's files while the model runs on the next; at most one picture
+    waits for it, and a write that failed stops the run before the next picture is handed over."""
+    failures, done = ReadFailures(), DetectedPictures([], [], [])
     predict = build_backend(predictor, refine=job.refine).predict
-    with reporter.progress() as bar:
+    pending: Future | None = None
+    with reporter.progress() as bar, ThreadPoolExecutor(1, thread_name_prefix="detect-writer") as writer:
         task = bar.add_task("detect", total=len(paths), rate="")
         for batch in read_batches(paths, predictor.batch_size, failures, warn,
                                   lambda im: predictor.input_problem(im.height, im.width)):
             for image, det in zip(batch, predict([im.rgb for im in batch]), strict=True):
-                out_path = job.out / names[image.path]
-                write_image(out_path, draw_detections(image.rgb, det), format=image.format)
-                if job.save_masks:
-                    _save_masks(ensure_dir(job.out / "masks"), out_path.stem, det)
-                if job.soft_masks:
-                    _save_soft_masks(ensure_dir(job.out / "soft-masks"), out_path.stem, det)
-                fields = {"file_name": str(image.path), "width": image.width, "height": image.height}
-                results.extend(coco_results(det, len(per_image) + 1, image_fields=fields, rounded=True))
-                per_image.append({"file": str(image.path), "output": str(out_path), "instances": len(det),
-                                  "classes": dict(Counter(det.names))})
+                done.add(pending)
+                pending = writer.submit(_write_picture, job, image, det, job.out / names[image.path],
+                                        len(done.images) + 1)
             bar.update(task, advance=len(batch))
-    return DetectedPictures(per_image, results, failures.items)
+        done.add(pending)
+    done.failed = failures.items
+    return done

@@ -8,6 +8,8 @@ traceback instead.
 from __future__ import annotations
 
 import functools
+import importlib
+from collections.abc import Iterator, MutableMapping
 
 import click
 
@@ -69,15 +71,42 @@ def refuse_unshared(command: click.Command) -> click.Command:
     return command
 
 
-def _register() -> None:
-    from . import data_cmds, demo_cmd, model_cmds, predict_cmds, train_cmds, video_cmds
-    from .options import refuse_empty_values
-
-    for module in (data_cmds, train_cmds, predict_cmds, video_cmds, model_cmds, demo_cmd):
-        for command in module.COMMANDS:
-            command.short_help = SHORT_HELP[command.name]
-            main.add_command(refuse_unshared(refuse_empty_values(command)))
+# The module of each command: a command's module (and what it imports) loads only when the command is used.
+COMMAND_MODULES = {"annotate-import": "data_cmds", "inspect": "data_cmds", "train": "train_cmds",
+                   "evaluate": "train_cmds", "detect": "detect_cmd", "splash": "predict_cmds",
+                   "video": "video_cmds", "summary": "model_cmds", "demo": "demo_cmd"}
 
 
-if torch_pair_problem() is None:  # the command modules import torchvision: only register them when it works
-    _register()
+class LazyCommands(MutableMapping):
+    """``main.commands``: every command's name from the start; its module imported on first use, so that
+    ``splashseg detect`` does not load PyAV, SciPy or the training code (``splashseg --help`` loads all)."""
+
+    def __init__(self, modules: dict[str, str]) -> None:
+        self._modules, self._loaded = dict(modules), {}
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name not in self._loaded and name in self._modules:
+            from .options import refuse_empty_values
+
+            module = importlib.import_module(f"{__name__}.{self._modules[name]}")
+            for command in module.COMMANDS:
+                command.short_help = SHORT_HELP[command.name]
+                self._loaded[command.name] = refuse_unshared(refuse_empty_values(command))
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        self._modules.pop(name, None)
+        self._loaded.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*self._modules, *self._loaded]))
+
+    def __len__(self) -> int:
+        return len(set(self._modules) | set(self._loaded))
+
+
+# the command modules import torchvision: only offer them when it works
+main.commands = LazyCommands(COMMAND_MODULES if torch_pair_problem() is None else {})

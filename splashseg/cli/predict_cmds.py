@@ -1,20 +1,17 @@
-"""``detect`` and ``splash`` on pictures (``splash --video`` hands over to the video command)."""
+"""``splash`` on pictures (``splash --video`` hands over to the video command); ``detect`` is in ``detect_cmd``."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import click
-from rich.table import Table
 
-from ..apps.detect import DetectConfig, run_detect_job
-from ..apps.detect_shards import run_detect_job_on_ranks, run_splash_job_on_ranks
-from ..apps.results import SplashResult
+from ..apps.detect_shards import run_splash_job_on_ranks
 from ..apps.splash import SplashConfig, run_splash_job
 from ..apps.video import video_options_given
 from ..configs import refuse_unused
 from ..distributed import launched_by_torchrun
-from ..predict import speed_line
+from .detect_cmd import report_pictures, show_pictures
 from .options import (
     model_options,
     output_options,
@@ -25,60 +22,6 @@ from .options import (
     splash_style_options,
 )
 from .video_cmds import run_video_command, video_encoding_options
-
-
-def _report(rep, result: SplashResult, title: str) -> None:  # noqa: ANN001
-    _show(rep, result, title)
-    result.raise_for_failures()
-
-
-def _show(rep, result: SplashResult, title: str) -> None:  # noqa: ANN001
-    table = Table(title=title, show_footer=True)
-    table.add_column("image", footer=f"{len(result.images)} images", overflow="fold")
-    table.add_column("instances", justify="right", footer=str(result.instances))
-    table.add_column("classes")
-    for item in result.images:
-        classes = ", ".join(f"{name} x{n}" for name, n in sorted(item["classes"].items()))
-        table.add_row(item["file"], str(item["instances"]), classes or "-")
-    rep.table(table)
-    if result.speed:
-        rep.info(speed_line(result.speed))
-    rep.info(f"written to {result.out}")
-    rep.emit_json(result.to_json())
-
-
-@click.command()
-@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
-@model_options()
-@runtime_option
-@prediction_options
-@click.option("--save-masks", is_flag=True, help="Also write one black/white PNG per instance (DIR/masks/).")
-@click.option("--soft-masks", is_flag=True,
-              help="With --save-masks: also each mask's probabilities as an 8-bit grayscale PNG (0-255, "
-                   "DIR/soft-masks/), for compositing elsewhere.")
-@refine_option
-@output_options("Folder for overlays and detections.json.", out_default=str(DetectConfig.out))
-def detect(json_mode: bool, quiet: bool, **params: Any) -> None:
-    """Find every object instance and draw masks, boxes and labels.
-
-    INPUT: image files, folders (searched recursively) or glob patterns. Writes one overlay per image,
-    DIR/detections.json (COCO results: bbox [x, y, w, h], score, class, RLE mask) and, with
-    --save-masks, one PNG per instance (--soft-masks: also its probabilities; it needs --save-masks).
-    With --refine every mask written is the refined one. Under torchrun the pictures are shared between
-    the processes and DIR/detections.json is the same as one process writes.
-
-    \b
-    Examples:
-        torchrun --nproc-per-node 2 -m splashseg detect photos/ --out detections/
-        splashseg detect photos/ --conf 0.6 --classes person,dog --out detections/
-        splashseg detect photo.jpg --refine --save-masks --soft-masks --out masks/
-    """
-    rep = reporter(json_mode, quiet)
-    config = DetectConfig.from_options(**params)
-    if launched_by_torchrun():
-        run_detect_job_on_ranks(config, rep, lambda result: _show(rep, result, "detections"))
-        return
-    _report(rep, run_detect_job(config, rep), "detections")
 
 
 @click.command()
@@ -121,9 +64,9 @@ def splash(inputs: tuple[str, ...], videos: tuple[str, ...], json_mode: bool, qu
     refuse_unused(video_options_given(**params), "to pictures", "they are video options: use --video FILE")
     config = SplashConfig.from_options(inputs=inputs, **params)
     if launched_by_torchrun():
-        run_splash_job_on_ranks(config, rep, lambda result: _show(rep, result, "colour splash"))
+        run_splash_job_on_ranks(config, rep, lambda result: show_pictures(rep, result, "colour splash"))
         return
-    _report(rep, run_splash_job(config, rep), "colour splash")
+    report_pictures(rep, run_splash_job(config, rep), "colour splash")
 
 
-COMMANDS = [detect, splash]
+COMMANDS = [splash]

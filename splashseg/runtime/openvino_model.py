@@ -22,7 +22,7 @@ from torchvision.models.detection.transform import GeneralizedRCNNTransform
 from torchvision.ops import MultiScaleRoIAlign
 
 from ..errors import InputError
-from .cache import cache_root, checked_entry, weights_hash, write_manifest
+from .cache import cache_root, checked_entry, stamps_path, update_manifest, weights_hash
 from .parts import PARTS, DensePart, Examples, module_at
 from .paste import pasting_transform
 from .pooling import ThreadedRoIAlign
@@ -67,21 +67,24 @@ def _convert(model: nn.Module, parts: list[DensePart], folder: Path) -> None:
             module, inputs = part.export(model, examples)
             converted = ov.convert_model(module, example_input=inputs, input=part.input_shapes(inputs))
         ov.save_model(converted, folder / f"{part.name}.xml", compress_to_fp16=False)
-    write_manifest(folder)
+    update_manifest(folder)
 
 
 def _build_entry(model: nn.Module, parts: list[DensePart], folder: Path) -> None:
-    """Convert into a temporary folder, then rename it to ``folder`` (another process may win the race)."""
+    """Convert into a temporary folder, then rename it and its stamps to ``folder``'s (another process may
+    win the race)."""
     temporary = folder.parent / f".{folder.name}.{os.getpid()}.tmp"
     shutil.rmtree(temporary, ignore_errors=True)
     try:
         _convert(model, parts, temporary)
         os.replace(temporary, folder)
+        os.replace(stamps_path(temporary), stamps_path(folder))
     except OSError:
         if not folder.is_dir():
             raise
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
+        stamps_path(temporary).unlink(missing_ok=True)
 
 
 def _shallow(module: nn.Module) -> nn.Module:
@@ -139,5 +142,5 @@ def openvino_model(model: nn.Module, *, precision: str = "fp32", model_name: str
         if isinstance(getattr(model.roi_heads, pool, None), MultiScaleRoIAlign):
             replacements[("roi_heads", pool)] = ThreadedRoIAlign(getattr(model.roi_heads, pool),
                                                                  torch.get_num_threads())
-    write_manifest(folder)  # vouch for the blobs OpenVINO has just cached
+    update_manifest(folder)  # vouch for any blob OpenVINO has just cached (hashes only new files)
     return with_parts(model, replacements)

@@ -68,7 +68,13 @@ def test_cropped_detections_are_the_detections_masks(options: dict) -> None:
     predictor = Predictor(model, ["bg", "a", "b", "c"], conf=0.01, runtime="torch", **options)
     rng = np.random.default_rng(0)
     images = [rng.integers(0, 256, (90, 120, 3), dtype=np.uint8), rng.integers(0, 256, (70, 64, 3), dtype=np.uint8)]
-    full, cropped = predictor(images), predictor(images, crops=True)
+    tensors = [torch.from_numpy(image).permute(2, 0, 1) for image in images]
+    full = [det.to_numpy() for det in predictor.predict_tensors(tensors)]  # pasted whole, as torchvision does
+    cropped = predictor(images, crops=True)
+    for want, got in zip(full, predictor(images), strict=True):  # host detections come from the crops
+        np.testing.assert_array_equal(got.masks, want.masks)
+        np.testing.assert_array_equal(got.boxes, want.boxes)
+        assert got.names == want.names and got.soft_masks is None
     assert sum(len(d) for d in full) > 3
     for want, got in zip(full, cropped, strict=True):
         assert isinstance(got, CroppedDetections) and got.image_size == want.image_size
@@ -86,7 +92,7 @@ def test_cropped_detections_of_a_model_without_torchvision_transform() -> None:
     model = build_model("maskrcnn_small", 4, min_size=96, max_size=128).eval()
     predictor = Predictor(model, ["bg", "a", "b", "c"], conf=0.01, runtime="torch")
     image = np.random.default_rng(2).integers(0, 256, (90, 120, 3), dtype=np.uint8)
-    want = predictor([image])[0]
+    want = predictor.predict_tensors([torch.from_numpy(image).permute(2, 0, 1)])[0].to_numpy()
     predictor._unpasted = predictor.model  # what unpasted_model gives a model it cannot leave unpasted
     got = predictor([image], crops=True)[0]
     np.testing.assert_array_equal(got.full_masks(), want.masks)

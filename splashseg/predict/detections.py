@@ -142,6 +142,10 @@ class CroppedDetections:
             full[y:y + bits.shape[0], x:x + bits.shape[1]] = bits
         return out
 
+    def as_detections(self) -> Detections:
+        """The same instances as :class:`Detections` (masks on the whole picture, no soft masks)."""
+        return Detections(self.boxes, self.labels, self.scores, self.full_masks(), list(self.names))
+
     def to_numpy(self) -> CroppedDetections:
         """Already on the host: itself."""
         return self

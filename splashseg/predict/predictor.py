@@ -123,12 +123,15 @@ class Predictor:
 
     def __call__(self, images: Sequence[np.ndarray], *, crops: bool = False) -> list[Detections]:
         """images: RGB ``uint8 [H, W, 3]`` arrays (sizes may differ). Returns NumPy detections
-        (:class:`CroppedDetections` with ``crops``: each mask only around its object)."""
+        (:class:`CroppedDetections` with ``crops``: each mask only around its object). Without soft masks
+        the hard masks are made from the crops too (a bool picture per instance; no float one is pasted)."""
         tensors = [torch.from_numpy(np.require(img, np.uint8, ["C", "W"])) for img in images]  # [H, W, 3]
         if self.device.type == "cuda":  # page-locked host memory: the copy to the GPU runs asynchronously
             tensors = [t.pin_memory() for t in tensors]
         tensors = [t.permute(2, 0, 1) for t in tensors]  # [3, H, W] views
-        return [det.to_numpy() for det in self.predict_tensors(tensors, crops=crops)]
+        if crops or self.soft_masks:
+            return [det.to_numpy() for det in self.predict_tensors(tensors, crops=crops)]
+        return [det.as_detections() for det in self.predict_tensors(tensors, crops=True)]
 
     def predict_tensors(self, images: Sequence[torch.Tensor], *, crops: bool = False) -> list[DeviceDetections]:
         """images: RGB ``[3, H, W]`` tensors on any device, ``uint8`` in 0-255 or float in ``[0, 1]``

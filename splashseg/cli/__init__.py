@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-from collections.abc import Iterator, MutableMapping
 
 import click
 
@@ -77,36 +76,16 @@ COMMAND_MODULES = {"annotate-import": "data_cmds", "inspect": "data_cmds", "trai
                    "video": "video_cmds", "summary": "model_cmds", "demo": "demo_cmd"}
 
 
-class LazyCommands(MutableMapping):
-    """``main.commands``: every command's name from the start; its module imported on first use, so that
-    ``splashseg detect`` does not load PyAV, SciPy or the training code (``splashseg --help`` loads all)."""
+def load_commands(name: str) -> list[click.Command]:
+    """Import the module of command ``name`` (:data:`COMMAND_MODULES`) and ready its commands for ``main``:
+    short help, empty values refused, torchrun refused where they do not share their work."""
+    from .options import refuse_empty_values
 
-    def __init__(self, modules: dict[str, str]) -> None:
-        self._modules, self._loaded = dict(modules), {}
-
-    def __getitem__(self, name: str) -> click.Command:
-        if name not in self._loaded and name in self._modules:
-            from .options import refuse_empty_values
-
-            module = importlib.import_module(f"{__name__}.{self._modules[name]}")
-            for command in module.COMMANDS:
-                command.short_help = SHORT_HELP[command.name]
-                self._loaded[command.name] = refuse_unshared(refuse_empty_values(command))
-        return self._loaded[name]
-
-    def __setitem__(self, name: str, command: click.Command) -> None:
-        self._loaded[name] = command
-
-    def __delitem__(self, name: str) -> None:
-        self._modules.pop(name, None)
-        self._loaded.pop(name, None)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(dict.fromkeys([*self._modules, *self._loaded]))
-
-    def __len__(self) -> int:
-        return len(set(self._modules) | set(self._loaded))
+    module = importlib.import_module(f"{__name__}.{COMMAND_MODULES[name]}")
+    for command in module.COMMANDS:
+        command.short_help = SHORT_HELP[command.name]
+    return [refuse_unshared(refuse_empty_values(command)) for command in module.COMMANDS]
 
 
-# the command modules import torchvision: only offer them when it works
-main.commands = LazyCommands(COMMAND_MODULES if torch_pair_problem() is None else {})
+# the command modules import torchvision: only offer them when it works (SplashsegGroup loads them lazily)
+main.lazy_commands = (COMMAND_MODULES, load_commands) if torch_pair_problem() is None else ({}, load_commands)

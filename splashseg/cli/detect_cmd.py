@@ -1,7 +1,7 @@
 """``detect`` on pictures, and the table every picture command shows (``splash`` uses it too).
 
 A module of its own so that ``splashseg detect`` loads no video code (PyAV, SciPy): the group imports a
-command's module only when that command runs (``cli.LazyCommands``).
+command's module only when that command runs (``cli.errors.SplashsegGroup.get_command``).
 """
 
 from __future__ import annotations

@@ -79,7 +79,22 @@ def debug_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class SplashsegGroup(click.Group):
-    """A click group that checks the torch/torchvision pair and reports errors without tracebacks."""
+    """A click group that checks the torch/torchvision pair, reports errors without tracebacks and loads
+    its commands lazily (click's "lazily loading subcommands" pattern): ``lazy_commands`` is
+    ``({name: module}, load)`` and ``load(name)`` imports a command's module and returns its commands, so
+    ``splashseg detect`` never imports PyAV, SciPy or the training code (``splashseg --help`` loads all)."""
+
+    lazy_commands: tuple[dict[str, str], Callable[[str], list[click.Command]]] = ({}, lambda name: [])
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands[0]})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        modules, load = self.lazy_commands
+        if cmd_name not in self.commands and cmd_name in modules:
+            for command in load(cmd_name):
+                self.add_command(command)
+        return super().get_command(ctx, cmd_name)
 
     def main(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
         from ..env_check import torch_pair_problem

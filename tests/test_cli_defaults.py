@@ -12,7 +12,7 @@ from splashseg.apps.demo import DemoConfig
 from splashseg.apps.detect import DetectConfig
 from splashseg.apps.splash import SplashConfig
 from splashseg.apps.video import VideoConfig, video_target
-from splashseg.cli import main
+from splashseg.cli import all_commands
 from splashseg.cli.data_cmds import import_config, inspect_config
 from splashseg.configs import known_fields
 from splashseg.data.importers import ImportConfig
@@ -25,7 +25,7 @@ COMMON = {"json_mode", "quiet", "debug"}
 
 def _params(name: str, *args: str) -> dict[str, Any]:
     """click's parameters of ``splashseg NAME ARGS`` (defaults and callbacks applied), without running it."""
-    command = main.commands[name]
+    command = all_commands()[name]
     with command.make_context(name, list(args)) as ctx:
         return dict(ctx.params)
 
@@ -63,10 +63,10 @@ def test_every_option_of_every_command_reaches_its_config(tmp_path: Path) -> Non
     of the video config ``splash --video`` builds), so nothing is forwarded by hand; ``train`` passes only
     the options the user set (its defaults are TrainConfig's)."""
     configs = _configs(tmp_path)
-    assert set(main.commands) - set(configs) == {"train"}
+    assert set(all_commands()) - set(configs) == {"train"}
     for name, (config, _) in configs.items():
         fields = _field_names(config) | (_field_names(configs["video"][0]) if name == "splash" else set())
-        own = {p.name for p in main.commands[name].params if isinstance(p, click.Option)} - COMMON
+        own = {p.name for p in all_commands()[name].params if isinstance(p, click.Option)} - COMMON
         extra = {"detect": {"out"}, "splash": {"out", "videos"}, "video": {"out", "render"},
                  "demo": set(), "annotate-import": {"out"}, "inspect": {"out", "splits"}}.get(name, set())
         assert own - extra <= fields, (name, own - extra - fields)

@@ -7,14 +7,14 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from splashseg.cli import main
+from splashseg.cli import all_commands, main
 from splashseg.cli.options import FiniteFloat, FiniteFloatRange
 
 
 def float_options() -> list[tuple[str, str]]:
     """(command, --option) for every option of every command whose values are floats."""
     found = []
-    for name, command in sorted(main.commands.items()):
+    for name, command in sorted(all_commands().items()):
         for param in command.params:
             types = getattr(param.type, "types", [param.type])  # click.Tuple holds one type per item
             if any(isinstance(t, click.types.FloatParamType) for t in types):
@@ -23,7 +23,7 @@ def float_options() -> list[tuple[str, str]]:
 
 
 def test_every_command_has_the_common_options_and_an_example():
-    for name, command in main.commands.items():
+    for name, command in all_commands().items():
         options = {opt for param in command.params for opt in param.opts}
         assert {"--debug", "-q", "--quiet", "--json"} <= options, f"{name}: {sorted(options)}"
         assert "Example" in (command.help or ""), f"{name} --help has no example"
@@ -32,7 +32,7 @@ def test_every_command_has_the_common_options_and_an_example():
 def test_no_float_option_takes_plain_click_floats():
     """click's FLOAT and FloatRange accept nan (which passes every range check) and inf."""
     assert len(float_options()) >= 9  # --conf --feather --blur-sigma --lr --weight-decay --clip-grad ...
-    for name, command in main.commands.items():
+    for name, command in all_commands().items():
         for param in command.params:
             for kind in getattr(param.type, "types", [param.type]):
                 if isinstance(kind, click.types.FloatParamType):

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from conftest import SMALL
 from PIL import Image
 
-from splashseg.cli import main
+from splashseg.cli import all_commands, main
 
 LIMIT_BYTES = 16384
 
@@ -116,7 +116,7 @@ def test_tracks_dev_null_is_a_device(tmp_path: Path):
 
 def _string_and_path_options() -> list[tuple[str, str]]:
     found = []
-    for name, command in main.commands.items():
+    for name, command in all_commands().items():
         for param in command.params:
             inner = getattr(param.type, "inner", param.type)
             if isinstance(param, click.Option) and not param.is_flag and \

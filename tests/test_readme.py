@@ -6,7 +6,7 @@ import re
 import shlex
 from pathlib import Path
 
-from splashseg.cli import main
+from splashseg.cli import all_commands, main
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -43,7 +43,7 @@ def _options_of(command) -> set[str]:  # noqa: ANN001
 
 def test_every_command_is_documented():
     text = README.read_text(encoding="utf-8")
-    for name in main.commands:
+    for name in all_commands():
         assert f"### {name}" in text, f"no README section for {name}"
         assert f"splashseg {name}" in text, f"no example of splashseg {name}"
 
@@ -55,7 +55,7 @@ def test_examples_use_existing_commands_and_options():
     for line in lines:
         words = shlex.split(line)[1:]
         words = [w for w in words if w not in global_options]
-        command = main.commands.get(words[0]) if words else None
+        command = all_commands().get(words[0]) if words else None
         assert command is not None, f"README example uses an unknown command: {line}"
         known = _options_of(command) | {"--help", "-h"}
         for word in words[1:]:

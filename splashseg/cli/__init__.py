@@ -87,5 +87,12 @@ def load_commands(name: str) -> list[click.Command]:
     return [refuse_unshared(refuse_empty_values(command)) for command in module.COMMANDS]
 
 
+def all_commands() -> dict[str, click.Command]:
+    """Every command of ``main`` by name, each module imported (``main.commands`` holds only those used so
+    far): for help pages, documentation checks and tests."""
+    context = click.Context(main)
+    return {name: main.get_command(context, name) for name in main.list_commands(context)}
+
+
 # the command modules import torchvision: only offer them when it works (SplashsegGroup loads them lazily)
 main.lazy_commands = (COMMAND_MODULES, load_commands) if torch_pair_problem() is None else ({}, load_commands)

@@ -135,3 +135,19 @@ def test_bomb_as_background_of_a_video(tmp_path: Path):
     assert result.exit_code == 2, result.output
     assert f"error: --background {bomb}: image too large" in result.output
     assert not (tmp_path / "out.mp4").exists()
+
+
+@pytest.mark.parametrize("command", ["detect", "splash"])
+def test_when_every_picture_is_bad_nothing_claims_to_be_written(command: str, tmp_path: Path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "empty.jpg").write_bytes(b"")
+    (tmp_path / "in" / "notes.png").write_text("a text file named .png")
+    out = tmp_path / "out"
+    result = run(command, tmp_path / "in", *SMALL, "--out", out)
+    assert result.exit_code == 2, result.output
+    assert f"no picture written to {out}: every input was skipped" in result.output
+    assert "written to" not in result.output.replace("no picture written to", "") and "0 images" not in result.output
+    assert "error: 2 of 2 inputs skipped: " in result.stderr
+    as_json = run(command, tmp_path / "in", *SMALL, "--out", tmp_path / "out2", "--json")
+    summary = json.loads(as_json.stdout)
+    assert as_json.exit_code == 2 and summary["images"] == [] and len(summary["failed"]) == 2

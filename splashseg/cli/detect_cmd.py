@@ -26,7 +26,12 @@ def report_pictures(rep, result: SplashResult, title: str) -> None:  # noqa: ANN
 
 
 def show_pictures(rep, result: SplashResult, title: str) -> None:  # noqa: ANN001
-    """A table of every picture's instances and classes, the speed, where the files went, and ``--json``."""
+    """A table of every picture's instances and classes, the speed, where the files went, and ``--json``.
+    When every input was skipped there is no table of nothing: one line says nothing was written."""
+    if result.failed and not result.images:
+        rep.info(f"no picture written to {result.out}: every input was skipped")
+        rep.emit_json(result.to_json())
+        return
     table = Table(title=title, show_footer=True)
     table.add_column("image", footer=f"{len(result.images)} images", overflow="fold")
     table.add_column("instances", justify="right", footer=str(result.instances))

@@ -37,6 +37,7 @@ def test_a_command_that_does_not_share_refuses_on_every_rank(name, rank, tmp_pat
     if rank == 0:
         line = result.output.strip().splitlines()[-1]
         assert line.startswith(f"error: {name} does not share its work between torchrun's ranks")
+        assert line.endswith("only train, detect, splash and video run under torchrun")
         assert "Traceback" not in result.output
     else:
         assert result.output.strip() == ""

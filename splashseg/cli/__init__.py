@@ -51,6 +51,11 @@ SHORT_HELP = {
 SHARED_UNDER_TORCHRUN = ("train", "detect", "splash", "video")
 
 
+def _listed(names: tuple[str, ...]) -> str:
+    """``train, detect, splash and video``."""
+    return f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else "".join(names)
+
+
 def refuse_unshared(command: click.Command) -> click.Command:
     """``command`` started by torchrun: exit 2 on every rank, one line from rank 0 (it would run whole on
     each rank), unless it is one of :data:`SHARED_UNDER_TORCHRUN`."""
@@ -63,7 +68,8 @@ def refuse_unshared(command: click.Command) -> click.Command:
     @functools.wraps(callback)
     def refusing(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         refuse_under_torchrun(f"{command.name} does not share its work between torchrun's ranks: run it as one "
-                              f"process (splashseg {command.name} ...); {', '.join(SHARED_UNDER_TORCHRUN)} do")
+                              f"process (splashseg {command.name} ...); only {_listed(SHARED_UNDER_TORCHRUN)} "
+                              "run under torchrun")
         return callback(*args, **kwargs)
 
     command.callback = refusing

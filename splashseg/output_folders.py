@@ -28,7 +28,7 @@ from .fsutil import (
     write_text_atomic,
     written_under,
 )
-from .output_lock import LOCK, lock_owner, refuse_locked, take_lock
+from .output_lock import LOCK, drop_lock, lock_owner, refuse_locked, take_lock
 
 STAMP = ".splashseg"  # the kind and the files splashseg wrote (relative POSIX paths)
 
@@ -236,8 +236,7 @@ def release_output_dirs(succeeded: bool, only: Path | None = None) -> None:
         if key.is_dir():
             with contextlib.suppress(OSError, ValueError, RuntimeError):  # a full disk: the stamp stays as it was
                 _finish(key, held, succeeded)
-            with contextlib.suppress(OSError):
-                (key / LOCK).unlink()
+        drop_lock(key)
     if only is None:
         forget_written()
 

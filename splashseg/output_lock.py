@@ -1,8 +1,14 @@
 """The lock of an output folder: one splashseg run writes in a folder at a time.
 
-``DIR/.splashseg.lock`` is created with O_EXCL and holds the writing run's pid and host; a second run sees
-it and is refused (exit 2) naming that pid. The lock of a run that died (its pid is gone, on this host) is
-taken over with a note on stderr. :func:`splashseg.output_folders.release_output_dirs` removes it.
+``DIR/.splashseg.lock`` holds the writing run's pid and host, and the run holds an exclusive ``flock`` on
+it for as long as it writes: the kernel drops that lock when the process ends, however it ends, so a
+run that died leaves nothing that blocks the next one, and two runs that both find a dead run's lock
+cannot both take it (the kernel gives the lock to one). A second run while the first is alive is
+refused (exit 2) naming its pid. A lock file left by a run that died is taken over with a note on stderr.
+:func:`splashseg.output_folders.release_output_dirs` removes the file, then lets the lock go.
+
+Where ``flock`` is missing (no ``fcntl``) or the file system refuses it, the lock is the file alone,
+created with ``O_EXCL``; a dead run's file (its pid gone, on this host) is then taken over by removing it.
 """
 
 from __future__ import annotations
@@ -16,21 +22,37 @@ from pathlib import Path
 
 from .errors import InputError
 
-LOCK = ".splashseg.lock"  # {"pid", "host"} of the run writing in the folder; made with O_EXCL
+try:
+    import fcntl
+except ImportError:  # not on POSIX: the O_EXCL file alone
+    fcntl = None
+
+LOCK = ".splashseg.lock"  # {"pid", "host"} of the run writing in the folder
+_HELD: dict[Path, int] = {}  # folder -> the open, flock-ed descriptor of its lock file
 
 
-def lock_owner(folder: Path) -> dict | None:
-    """The other live run holding ``folder``'s lock (its lock's contents), or ``None``."""
+def _content() -> bytes:
+    return json.dumps({"pid": os.getpid(), "host": socket.gethostname()}).encode()
+
+
+def _parse(text: str) -> dict | None:
+    """A lock file's ``{"pid", "host"}``; None when empty; ``pid`` "unknown" when unreadable."""
+    if not text.strip():
+        return None
     try:
-        owner = json.loads((folder / LOCK).read_text(encoding="utf-8"))
-        pid, host = int(owner["pid"]), str(owner.get("host", ""))
+        owner = json.loads(text)
+        return {"pid": int(owner["pid"]), "host": str(owner.get("host", ""))}
+    except (ValueError, KeyError, TypeError):
+        return {"pid": "unknown", "host": ""}  # half-written by a run starting this very moment
+
+
+def _read(folder: Path) -> dict | None:
+    try:
+        return _parse((folder / LOCK).read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, KeyError, TypeError):
-        return {"pid": "unknown", "host": ""}  # half-written by a run starting this very moment
-    if pid == os.getpid() or (host == socket.gethostname() and not _alive(pid)):
-        return None
-    return owner
+    except OSError:
+        return {"pid": "unknown", "host": ""}
 
 
 def _alive(pid: int) -> bool:
@@ -43,6 +65,42 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _try_flock(fd: int) -> bool | None:
+    """Take an exclusive flock on ``fd`` without waiting: True, False (another process holds it), or None
+    when this file system (or platform) has no flock."""
+    if fcntl is None:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError:
+        return None
+    return True
+
+
+def lock_owner(folder: Path) -> dict | None:
+    """The other live run holding ``folder``'s lock (its lock's contents), or ``None``."""
+    if _resolved(folder) in _HELD:
+        return None
+    try:
+        fd = os.open(folder / LOCK, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return _read(folder) or {"pid": "unknown", "host": ""}
+    try:
+        taken = _try_flock(fd)
+    finally:
+        os.close(fd)  # also lets go of a lock taken only to look
+    owner = _read(folder) or {"pid": "unknown", "host": ""}  # empty: a run starting this very moment
+    if owner["pid"] == os.getpid() or taken:
+        return None
+    if taken is None and owner["host"] == socket.gethostname() and owner["pid"] != "unknown":
+        return owner if _alive(owner["pid"]) else None  # no flock here: judge by the pid
+    return owner
+
+
 def refuse_locked(folder: Path, owner: dict) -> None:
     where = f" on {owner['host']}" if owner.get("host") not in ("", socket.gethostname()) else ""
     raise InputError(f"{folder}: another splashseg run (pid {owner['pid']}{where}) is writing in this folder; "
@@ -50,9 +108,46 @@ def refuse_locked(folder: Path, owner: dict) -> None:
                      "taken over)")
 
 
+def _resolved(folder: Path) -> Path:
+    return Path(os.path.realpath(folder))
+
+
+def _note_takeover(folder: Path, previous: dict | None) -> None:
+    if previous is not None and previous["pid"] != os.getpid():
+        print(f"warning: {folder / LOCK}: taking over the lock of pid {previous['pid']}, which is no longer running",
+              file=sys.stderr)
+
+
 def take_lock(folder: Path) -> None:
-    """Create ``folder/LOCK`` with O_EXCL holding this pid; take over a dead run's lock (with a note)."""
-    content = json.dumps({"pid": os.getpid(), "host": socket.gethostname()}).encode()
+    """Hold ``folder``'s lock until :func:`drop_lock` (or this process ends); refuse (:class:`InputError`)
+    while another live run holds it; take over a dead run's lock file with a note."""
+    for _ in range(3):
+        fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        taken = _try_flock(fd)
+        if taken is None:
+            os.close(fd)
+            return _take_exclusive_file(folder)
+        if not taken:
+            os.close(fd)
+            refuse_locked(folder, _read(folder) or {"pid": "unknown", "host": ""})
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(folder / LOCK))
+        except FileNotFoundError:
+            same = False
+        if not same:  # the run before let go and removed the file under us: lock the one at the path now
+            os.close(fd)
+            continue
+        _note_takeover(folder, _parse(os.pread(fd, 4096, 0).decode("utf-8", "replace")))
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, _content(), 0)
+        _HELD[_resolved(folder)] = fd
+        return None
+    refuse_locked(folder, _read(folder) or {"pid": "unknown", "host": ""})
+    return None
+
+
+def _take_exclusive_file(folder: Path) -> None:
+    """The lock without flock: create the file with O_EXCL; remove a dead run's file first (with a note)."""
     for _ in range(2):
         try:
             fd = os.open(folder / LOCK, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
@@ -60,21 +155,21 @@ def take_lock(folder: Path) -> None:
             owner = lock_owner(folder)
             if owner is not None:
                 refuse_locked(folder, owner)
-            stale = _read_lock_pid(folder)
-            if stale != os.getpid():
-                print(f"warning: {folder / LOCK}: taking over the lock of pid {stale}, which is no longer running",
-                      file=sys.stderr)
+            owner = _read(folder)
+            _note_takeover(folder, owner)
             with contextlib.suppress(FileNotFoundError):
                 (folder / LOCK).unlink()
             continue
         with os.fdopen(fd, "wb") as file:
-            file.write(content)
+            file.write(_content())
         return
-    refuse_locked(folder, {"pid": _read_lock_pid(folder)})
+    refuse_locked(folder, _read(folder) or {"pid": "unknown", "host": ""})
 
 
-def _read_lock_pid(folder: Path) -> object:
-    try:
-        return json.loads((folder / LOCK).read_text(encoding="utf-8"))["pid"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return "unknown"
+def drop_lock(folder: Path) -> None:
+    """Remove ``folder``'s lock file, then let the kernel lock go (a run waiting on the old file retries)."""
+    with contextlib.suppress(OSError):
+        (folder / LOCK).unlink()
+    fd = _HELD.pop(_resolved(folder), None)
+    if fd is not None:
+        os.close(fd)

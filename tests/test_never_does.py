@@ -45,6 +45,10 @@ PROMISES = {
         "test_output_races.py::test_two_splash_runs_into_one_folder_one_wins_the_other_exits_2",
         "test_output_races.py::test_a_folder_another_run_holds_is_refused_naming_its_pid",
         "test_output_races.py::test_the_lock_of_a_run_that_died_is_taken_over_with_a_note"],
+    "The run holds a kernel lock (`flock`) on the folder's `.splashseg.lock` while it writes": [
+        "test_output_lock.py::test_a_live_holder_is_refused_even_when_its_file_names_a_dead_run",
+        "test_output_lock.py::test_a_killed_holder_leaves_a_lock_the_next_run_takes_over",
+        "test_output_lock.py::test_an_empty_lock_file_of_a_starting_run_is_refused"],
     "`--force` on a named file replaces that file, as `cp -f` does.": [
         f"{HERE}::test_force_on_a_named_file_replaces_whatever_is_there"],
     "`--out clip.mp4` and `--tracks t.json` name one file": [

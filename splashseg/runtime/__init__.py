@@ -38,8 +38,8 @@ def unpasted_model(model: nn.Module) -> nn.Module:
     :func:`~.paste.box_crops`. A model without torchvision's transform is returned as it is."""
     from torchvision.models.detection.transform import GeneralizedRCNNTransform
 
-    from .openvino_model import with_parts
     from .paste import unpasted_transform
+    from .views import with_parts
 
     transform = getattr(model, "transform", None)
     if not isinstance(transform, GeneralizedRCNNTransform):

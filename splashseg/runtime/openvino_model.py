@@ -7,7 +7,6 @@ its compiled blobs are cached beside them. Everything data-dependent stays in to
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import re
@@ -26,6 +25,7 @@ from .cache import cache_root, checked_entry, stamps_path, update_manifest, weig
 from .parts import PARTS, DensePart, Examples, module_at
 from .paste import pasting_transform
 from .pooling import ThreadedRoIAlign
+from .views import with_parts
 
 MAP_NAMES = "backbone-maps.json"  # the backbone's output names, in order (e.g. ["0", "1", "2", "3", "pool"])
 EXAMPLE_SIZE = (256, 320)  # height, width of the picture the parts are traced on (every size works after)
@@ -85,26 +85,6 @@ def _build_entry(model: nn.Module, parts: list[DensePart], folder: Path) -> None
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
         stamps_path(temporary).unlink(missing_ok=True)
-
-
-def _shallow(module: nn.Module) -> nn.Module:
-    """A copy of ``module`` whose submodules can be replaced without touching ``module`` (weights shared)."""
-    clone = copy.copy(module)
-    clone._modules = module._modules.copy()
-    return clone
-
-
-def with_parts(model: nn.Module, replacements: dict[tuple[str, ...], nn.Module]) -> nn.Module:
-    """``model`` with the submodule at each path replaced; ``model`` itself is unchanged."""
-    result = _shallow(model)
-    for path, replacement in replacements.items():
-        parent = result
-        for attribute in path[:-1]:
-            child = _shallow(getattr(parent, attribute))
-            setattr(parent, attribute, child)
-            parent = child
-        setattr(parent, path[-1], replacement)
-    return result
 
 
 def compile_config(precision: str, cache_dir: Path) -> dict[str, str]:

@@ -9,12 +9,12 @@ object (video's tracker) takes :func:`box_crops` of the unpasted masks (:class:`
 
 from __future__ import annotations
 
-import copy
-
 import torch
 import torch.nn.functional as F
 from torchvision.models.detection.roi_heads import expand_boxes, expand_masks
 from torchvision.models.detection.transform import GeneralizedRCNNTransform, resize_boxes, resize_keypoints
+
+from .views import shallow
 
 
 def box_crops(masks: torch.Tensor, boxes: torch.Tensor, image_size: tuple[int, int],
@@ -48,22 +48,6 @@ def paste_masks(masks: torch.Tensor, boxes: torch.Tensor, image_size: tuple[int,
     return pasted
 
 
-class PastingTransform(GeneralizedRCNNTransform):
-    """torchvision's transform (resize, normalise, batch), its masks pasted by :func:`paste_masks`."""
-
-    def postprocess(self, result: list[dict[str, torch.Tensor]], image_shapes: list[tuple[int, int]],
-                    original_image_sizes: list[tuple[int, int]]) -> list[dict[str, torch.Tensor]]:
-        if self.training:
-            return result
-        for prediction, size, original in zip(result, image_shapes, original_image_sizes, strict=True):
-            prediction["boxes"] = resize_boxes(prediction["boxes"], size, original)
-            if "masks" in prediction:
-                prediction["masks"] = paste_masks(prediction["masks"], prediction["boxes"], original)
-            if "keypoints" in prediction:
-                prediction["keypoints"] = resize_keypoints(prediction["keypoints"], size, original)
-        return result
-
-
 class UnpastedTransform(GeneralizedRCNNTransform):
     """torchvision's transform whose masks stay the mask head's ``[N, 1, M, M]`` probabilities (boxes are
     scaled back to the picture as usual), for :func:`box_crops`: no ``[N, H, W]`` frame is made."""
@@ -79,19 +63,24 @@ class UnpastedTransform(GeneralizedRCNNTransform):
         return result
 
 
-def _retyped(transform: GeneralizedRCNNTransform, kind: type) -> GeneralizedRCNNTransform:
-    """A copy of ``transform`` (same settings and submodules) of class ``kind``; ``transform`` unchanged."""
-    clone = copy.copy(transform)
-    clone._modules = transform._modules.copy()
-    clone.__class__ = kind
-    return clone
+class PastingTransform(UnpastedTransform):
+    """torchvision's transform (resize, normalise, batch), its masks pasted by :func:`paste_masks`."""
+
+    def postprocess(self, result: list[dict[str, torch.Tensor]], image_shapes: list[tuple[int, int]],
+                    original_image_sizes: list[tuple[int, int]]) -> list[dict[str, torch.Tensor]]:
+        result = super().postprocess(result, image_shapes, original_image_sizes)
+        if not self.training:
+            for prediction, original in zip(result, original_image_sizes, strict=True):
+                if "masks" in prediction:
+                    prediction["masks"] = paste_masks(prediction["masks"], prediction["boxes"], original)
+        return result
 
 
 def pasting_transform(transform: GeneralizedRCNNTransform) -> GeneralizedRCNNTransform:
     """A copy of ``transform`` (same settings) that pastes with :func:`paste_masks`; ``transform`` unchanged."""
-    return _retyped(transform, PastingTransform)
+    return shallow(transform, PastingTransform)
 
 
 def unpasted_transform(transform: GeneralizedRCNNTransform) -> GeneralizedRCNNTransform:
     """A copy of ``transform`` (same settings) that leaves the masks unpasted (:class:`UnpastedTransform`)."""
-    return _retyped(transform, UnpastedTransform)
+    return shallow(transform, UnpastedTransform)

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..predict import Detections
+from ..predict.detections import CroppedDetections, MaskCrop
 from ..render import draw_detections, instance_colors
 from ..video.flow import FlowPropagator
 from ..video.instances import host_instances
@@ -111,18 +112,11 @@ def track_detections(states: list[TrackState], frame_size: tuple[int, int]) -> t
     """The frame's tracks that have an id as host :class:`Detections` labelled ``"person #3"``, and one
     RGB colour per instance that stays with its track id from frame to frame."""
     shown = [s for s in states if s.id is not None]
-    if not shown:
-        empty = Detections(np.zeros((0, 4), np.float32), np.zeros(0, np.int64), np.zeros(0, np.float32),
-                           np.zeros((0, *frame_size), bool), [])
-        return empty, np.zeros((0, 3), np.uint8)
-    masks = np.zeros((len(shown), *frame_size), bool)  # [N, H, W]: each track's pixels at >= 0.5 pasted in
-    for mask, state in zip(masks, shown, strict=True):
-        crop = state.soft.binary()
-        mask[crop.y: crop.y + crop.bits.shape[0], crop.x: crop.x + crop.bits.shape[1]] = crop.bits
-    det = Detections(np.stack([s.box for s in shown]).astype(np.float32), np.zeros(len(shown), np.int64),
-                     np.asarray([s.score for s in shown], np.float32), masks,
-                     [f"{s.class_name} #{s.id}" for s in shown])
-    palette = instance_colors(max(s.id for s in shown) + 1)
+    crops = [MaskCrop(*state.soft.binary()) for state in shown]  # each track's pixels at >= 0.5
+    det = CroppedDetections(np.array([s.box for s in shown], np.float32).reshape(-1, 4), np.zeros(len(shown), np.int64),
+                            np.array([s.score for s in shown], np.float32), crops,
+                            [f"{s.class_name} #{s.id}" for s in shown], frame_size).as_detections()
+    palette = instance_colors(max((s.id for s in shown), default=0) + 1)
     return det, palette[[s.id for s in shown]]
 
 

@@ -28,6 +28,7 @@ except ImportError:  # not on POSIX: the O_EXCL file alone
     fcntl = None
 
 LOCK = ".splashseg.lock"  # {"pid", "host"} of the run writing in the folder
+UNKNOWN = {"pid": "unknown", "host": ""}  # a lock file that is empty or unreadable: a run starting this moment
 _HELD: dict[Path, int] = {}  # folder -> the open, flock-ed descriptor of its lock file
 
 
@@ -43,7 +44,7 @@ def _parse(text: str) -> dict | None:
         owner = json.loads(text)
         return {"pid": int(owner["pid"]), "host": str(owner.get("host", ""))}
     except (ValueError, KeyError, TypeError):
-        return {"pid": "unknown", "host": ""}  # half-written by a run starting this very moment
+        return dict(UNKNOWN)  # half-written by a run starting this very moment
 
 
 def _read(folder: Path) -> dict | None:
@@ -52,7 +53,7 @@ def _read(folder: Path) -> dict | None:
     except FileNotFoundError:
         return None
     except OSError:
-        return {"pid": "unknown", "host": ""}
+        return dict(UNKNOWN)
 
 
 def _alive(pid: int) -> bool:
@@ -88,12 +89,12 @@ def lock_owner(folder: Path) -> dict | None:
     except FileNotFoundError:
         return None
     except OSError:
-        return _read(folder) or {"pid": "unknown", "host": ""}
+        return _read(folder) or dict(UNKNOWN)
     try:
         taken = _try_flock(fd)
     finally:
         os.close(fd)  # also lets go of a lock taken only to look
-    owner = _read(folder) or {"pid": "unknown", "host": ""}  # empty: a run starting this very moment
+    owner = _read(folder) or dict(UNKNOWN)
     if owner["pid"] == os.getpid() or taken:
         return None
     if taken is None and owner["host"] == socket.gethostname() and owner["pid"] != "unknown":
@@ -106,6 +107,11 @@ def refuse_locked(folder: Path, owner: dict) -> None:
     raise InputError(f"{folder}: another splashseg run (pid {owner['pid']}{where}) is writing in this folder; "
                      f"wait for it to finish or choose another --out (a stale {LOCK} of a run that died is "
                      "taken over)")
+
+
+def _refuse(folder: Path) -> None:
+    """:func:`refuse_locked` naming what ``folder``'s lock file says now."""
+    refuse_locked(folder, _read(folder) or dict(UNKNOWN))
 
 
 def _resolved(folder: Path) -> Path:
@@ -129,7 +135,7 @@ def take_lock(folder: Path) -> None:
             return _take_exclusive_file(folder)
         if not taken:
             os.close(fd)
-            refuse_locked(folder, _read(folder) or {"pid": "unknown", "host": ""})
+            _refuse(folder)
         try:
             same = os.path.samestat(os.fstat(fd), os.stat(folder / LOCK))
         except FileNotFoundError:
@@ -142,7 +148,7 @@ def take_lock(folder: Path) -> None:
         os.pwrite(fd, _content(), 0)
         _HELD[_resolved(folder)] = fd
         return None
-    refuse_locked(folder, _read(folder) or {"pid": "unknown", "host": ""})
+    _refuse(folder)
     return None
 
 
@@ -163,7 +169,7 @@ def _take_exclusive_file(folder: Path) -> None:
         with os.fdopen(fd, "wb") as file:
             file.write(_content())
         return
-    refuse_locked(folder, _read(folder) or {"pid": "unknown", "host": ""})
+    _refuse(folder)
 
 
 def drop_lock(folder: Path) -> None:
